@@ -1,0 +1,300 @@
+// One ...Cmd per command: parse the arguments, call the modules that do the
+// work, and put their errno into words.
+#include "commands.hpp"
+
+#include "address.hpp"
+#include "listener.hpp"
+#include "posix_error.hpp"
+#include "stream_channel.hpp"
+#include "tcl_obj.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <grp.h>
+#include <pwd.h>
+#include <string>
+#include <sys/socket.h>
+#include <vector>
+
+namespace unix_sockets {
+
+namespace {
+
+// ---- Options --------------------------------------------------------------
+
+// One entry of a command's option table: the name as scripts write it and
+// the function that stores its value.
+template <typename Options>
+struct OptionSpec {
+    const char* name;
+    int (*parse)(Tcl_Interp* interp, Tcl_Obj* value, Options& options);
+};
+
+// Parses the options of a command whose last `positionals` arguments are
+// positional: every word before them is an option and its value, or the
+// `--` that ends the options. Leaves the index of the first positional in
+// *first. A path that starts with a dash therefore needs no `--`.
+template <typename Options>
+int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positionals,
+                 const char* usage, const OptionSpec<Options>* table, Options& options,
+                 int* first) {
+    const int end = objc - positionals;
+    if (end < 1) {
+        Tcl_WrongNumArgs(interp, 1, objv, usage);
+        return TCL_ERROR;
+    }
+    int i = 1;
+    while (i < end) {
+        if (std::strcmp(Tcl_GetString(objv[i]), "--") == 0) {
+            ++i;
+            break;
+        }
+        int index = 0;
+        if (table[0].name == nullptr) {
+            return usageError(interp,
+                              Tcl_ObjPrintf("bad option \"%s\": %s takes no options",
+                                            Tcl_GetString(objv[i]), Tcl_GetString(objv[0])),
+                              "TCL", "LOOKUP", "INDEX", "option", Tcl_GetString(objv[i]),
+                              static_cast<char*>(nullptr));
+        }
+        if (Tcl_GetIndexFromObjStruct(interp, objv[i], table, sizeof(table[0]), "option", 0,
+                                      &index) != TCL_OK) {
+            return TCL_ERROR;
+        }
+        if (i + 1 >= end) {
+            return usageError(interp,
+                              Tcl_ObjPrintf("value for \"%s\" missing", table[index].name),
+                              "TCL", "ARGUMENT", "MISSING", static_cast<char*>(nullptr));
+        }
+        if (table[index].parse(interp, objv[i + 1], options) != TCL_OK) return TCL_ERROR;
+        i += 2;
+    }
+    if (i != end) {
+        Tcl_WrongNumArgs(interp, 1, objv, usage);
+        return TCL_ERROR;
+    }
+    *first = i;
+    return TCL_OK;
+}
+
+int badValue(Tcl_Interp* interp, const char* option, Tcl_Obj* value, const char* must,
+             const char* kind) {
+    return usageError(interp,
+                      Tcl_ObjPrintf("bad %s value \"%s\": must be %s", option,
+                                    Tcl_GetString(value), must),
+                      "TCL", "VALUE", kind, static_cast<char*>(nullptr));
+}
+
+int parseReplace(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    static const char* const policies[] = {"always", "stale", "never", nullptr};
+    static const ReplacePolicy values[] = {ReplacePolicy::Always, ReplacePolicy::Stale,
+                                           ReplacePolicy::Never};
+    int index = 0;
+    if (Tcl_GetIndexFromObj(interp, value, policies, "-replace value", 0, &index) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    options.replace = values[index];
+    return TCL_OK;
+}
+
+// A mode is read as octal when it starts with 0 or 0o, as `open` reads it
+// in Tcl 8.6: in Tcl 9 a plain 0660 would otherwise be the decimal 660.
+int parsePermissions(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    const char* text = Tcl_GetString(value);
+    long mode = -1;
+    if (text[0] == '0') {
+        const char* digits = text + ((text[1] == 'o' || text[1] == 'O') ? 2 : 1);
+        const size_t length = std::strlen(digits);
+        if (length == 0 && digits == text + 1) {
+            mode = 0;
+        } else if (length > 0 && length <= 4 && std::strspn(digits, "01234567") == length) {
+            mode = std::strtol(digits, nullptr, 8);
+        }
+    } else {
+        int decimal = 0;
+        if (Tcl_GetIntFromObj(nullptr, value, &decimal) == TCL_OK) mode = decimal;
+    }
+    if (mode < 0 || mode > 0777) {
+        return badValue(interp, "-permissions", value, "a mode from 0 to 0777 such as 0660",
+                        "PERMISSIONS");
+    }
+    options.setPermissions = true;
+    options.permissions = static_cast<mode_t>(mode);
+    return TCL_OK;
+}
+
+// A user or group given by name or by number, looked up as `file attributes`
+// would: a number is taken as it is, a name must exist.
+int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id) {
+    Tcl_WideInt number = 0;
+    if (Tcl_GetWideIntFromObj(nullptr, value, &number) == TCL_OK) {
+        if (number < 0 || number >= static_cast<Tcl_WideInt>(0xFFFFFFFFu)) {
+            return badValue(interp, isUser ? "-owner" : "-group", value,
+                            isUser ? "a user name or number" : "a group name or number",
+                            "NUMBER");
+        }
+        *id = static_cast<unsigned long>(number);
+        return TCL_OK;
+    }
+    const char* name = Tcl_GetString(value);
+    std::vector<char> buffer(16384);
+    int error = 0;
+    bool found = false;
+    do {
+        if (isUser) {
+            passwd entry, *result = nullptr;
+            error = ::getpwnam_r(name, &entry, buffer.data(), buffer.size(), &result);
+            if (result != nullptr) *id = entry.pw_uid;
+            found = result != nullptr;
+        } else {
+            group entry, *result = nullptr;
+            error = ::getgrnam_r(name, &entry, buffer.data(), buffer.size(), &result);
+            if (result != nullptr) *id = entry.gr_gid;
+            found = result != nullptr;
+        }
+        if (error == ERANGE) buffer.resize(buffer.size() * 4);
+    } while (error == ERANGE && buffer.size() <= (1u << 24));
+    if (found) return TCL_OK;
+    return usageError(interp,
+                      Tcl_ObjPrintf("%s \"%s\" does not exist", isUser ? "user" : "group", name),
+                      "TCL", "LOOKUP", isUser ? "USER" : "GROUP", name,
+                      static_cast<char*>(nullptr));
+}
+
+int parseOwner(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    unsigned long id = 0;
+    if (lookupId(interp, value, true, &id) != TCL_OK) return TCL_ERROR;
+    options.setOwner = true;
+    options.owner = static_cast<uid_t>(id);
+    return TCL_OK;
+}
+
+int parseGroup(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    unsigned long id = 0;
+    if (lookupId(interp, value, false, &id) != TCL_OK) return TCL_ERROR;
+    options.setGroup = true;
+    options.group = static_cast<gid_t>(id);
+    return TCL_OK;
+}
+
+int parseBacklog(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    int backlog = 0;
+    if (Tcl_GetIntFromObj(nullptr, value, &backlog) != TCL_OK || backlog < 0) {
+        return badValue(interp, "-backlog", value, "a non-negative integer", "NUMBER");
+    }
+    options.backlog = backlog;
+    return TCL_OK;
+}
+
+const OptionSpec<ListenOptions> kListenOptions[] = {
+    {"-replace", parseReplace},
+    {"-permissions", parsePermissions},
+    {"-owner", parseOwner},
+    {"-group", parseGroup},
+    {"-backlog", parseBacklog},
+    {nullptr, nullptr},
+};
+
+// connect has no options yet; the table keeps its parsing like the others'.
+struct ConnectOptions {};
+const OptionSpec<ConnectOptions> kConnectOptions[] = {
+    {nullptr, nullptr},
+};
+
+// Converts a script's path to an address, or says why it cannot be one.
+int toAddress(Tcl_Interp* interp, Tcl_Obj* path, const char* action, UnixAddress& address) {
+    UnixAddress::Problem problem;
+    if (UnixAddress::fromObj(path, address, problem)) return TCL_OK;
+    return posixError(interp, problem.error, action, path, problem.detail.c_str());
+}
+
+int returnChannel(Tcl_Interp* interp, Tcl_Channel channel) {
+    Tcl_RegisterChannel(interp, channel);
+    Tcl_SetObjResult(interp, Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
+    return TCL_OK;
+}
+
+// ---- Commands -------------------------------------------------------------
+
+// unix_sockets::listen ?-option value ...? path accept_handler
+int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+    static const char* const usage = "?-option value ...? path accept_handler";
+    ListenOptions options;
+    int first = 0;
+    if (parseOptions(interp, objc, objv, 2, usage, kListenOptions, options, &first) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    Tcl_Obj* path = objv[first];
+    Tcl_Obj* handler = objv[first + 1];
+
+    Tcl_Size words = 0;
+    if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
+    if (words == 0) {
+        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1), "TCL",
+                          "VALUE", "HANDLER", static_cast<char*>(nullptr));
+    }
+
+    UnixAddress address;
+    if (toAddress(interp, path, "listen on", address) != TCL_OK) return TCL_ERROR;
+    if (address.kind() == UnixAddress::Kind::Abstract &&
+        (options.setPermissions || options.setOwner || options.setGroup)) {
+        return posixError(interp, EINVAL, "listen on", path,
+                          "an abstract name has no file for -permissions, -owner or -group");
+    }
+
+    ListenFailure failure;
+    Tcl_Channel channel = createListener(interp, address, path, handler, options, failure);
+    if (channel == nullptr) {
+        return posixError(interp, failure.error, "listen on", path, failure.detail.c_str());
+    }
+    return returnChannel(interp, channel);
+}
+
+// unix_sockets::connect ?-option value ...? path
+int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+    static const char* const usage = "?-option value ...? path";
+    ConnectOptions options;
+    int first = 0;
+    if (parseOptions(interp, objc, objv, 1, usage, kConnectOptions, options, &first) != TCL_OK) {
+        return TCL_ERROR;
+    }
+    Tcl_Obj* path = objv[first];
+    UnixAddress address;
+    if (toAddress(interp, path, "connect to", address) != TCL_OK) return TCL_ERROR;
+
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    if (!fd) return posixError(interp, errno, "connect to", path, "creating the socket");
+    // A Unix stream connect that a signal interrupts leaves nothing half
+    // done (unlike TCP's, which goes on in the background): just retry.
+    int result = 0;
+    do {
+        result = ::connect(fd.get(), address.sockaddrPtr(), address.length());
+    } while (result != 0 && errno == EINTR);
+    if (result != 0) return posixError(interp, errno, "connect to", path);
+    return returnChannel(interp, createStreamChannel(std::move(fd)));
+}
+
+struct CommandSpec {
+    const char* name;
+    Tcl_ObjCmdProc* proc;
+};
+
+const CommandSpec kCommands[] = {
+    {"::unix_sockets::listen", listenCmd},
+    {"::unix_sockets::connect", connectCmd},
+};
+
+}  // namespace
+
+int createCommands(Tcl_Interp* interp) {
+    for (const CommandSpec& command : kCommands) {
+        if (Tcl_CreateObjCommand(interp, command.name, command.proc, nullptr, nullptr) ==
+            nullptr) {
+            return TCL_ERROR;
+        }
+    }
+    return TCL_OK;
+}
+
+}  // namespace unix_sockets

@@ -1,0 +1,36 @@
+#include "posix_error.hpp"
+
+#include "address.hpp"
+#include "tcl_obj.hpp"
+
+#include <cstdarg>
+
+namespace unix_sockets {
+
+int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
+               const char* detail) {
+    // Tcl_PosixError reads the error through Tcl_GetErrno and sets errorCode.
+    Tcl_SetErrno(error);
+    const char* reason = Tcl_PosixError(interp);
+
+    Tcl_Obj* message = Tcl_ObjPrintf("couldn't %s \"", action);
+    ObjRef shown(displayName(name));
+    Tcl_AppendObjToObj(message, shown.get());
+    Tcl_AppendStringsToObj(message, "\": ", reason, static_cast<char*>(nullptr));
+    if (detail != nullptr && *detail != '\0') {
+        Tcl_AppendStringsToObj(message, " (", detail, ")", static_cast<char*>(nullptr));
+    }
+    Tcl_SetObjResult(interp, message);
+    return TCL_ERROR;
+}
+
+int usageError(Tcl_Interp* interp, Tcl_Obj* message, ...) {
+    Tcl_SetObjResult(interp, message);
+    va_list words;
+    va_start(words, message);
+    Tcl_SetErrorCodeVA(interp, words);
+    va_end(words);
+    return TCL_ERROR;
+}
+
+}  // namespace unix_sockets

@@ -1,0 +1,105 @@
+#include "socket_options.hpp"
+
+#include "address.hpp"
+#include "posix_error.hpp"
+#include "tcl_obj.hpp"
+
+#include <cstring>
+#include <string>
+#include <sys/socket.h>
+
+namespace unix_sockets {
+
+int readPeername(const OptionSource& source, Tcl_Obj** value) {
+    UnixAddress address;
+    if (int error = peerAddress(source.fd, address)) return error;
+    *value = address.toObj();
+    return 0;
+}
+
+int readSockname(const OptionSource& source, Tcl_Obj** value) {
+    UnixAddress address;
+    if (int error = localAddress(source.fd, address)) return error;
+    *value = address.toObj();
+    return 0;
+}
+
+int readError(const OptionSource& source, Tcl_Obj** value) {
+    // Like SO_ERROR itself, reading the error clears it.
+    int error = 0;
+    if (source.deferredError != nullptr) std::swap(error, *source.deferredError);
+    if (error == 0) {
+        socklen_t length = sizeof(error);
+        if (::getsockopt(source.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
+    }
+    *value = error != 0 ? Tcl_NewStringObj(Tcl_ErrnoMsg(error), -1) : Tcl_NewObj();
+    return 0;
+}
+
+namespace {
+
+const ReadOnlyOption* findOption(const ReadOnlyOption* table, const char* name) {
+    const size_t length = std::strlen(name);
+    const ReadOnlyOption* candidate = nullptr;
+    for (const ReadOnlyOption* option = table; option->name != nullptr; ++option) {
+        if (std::strncmp(option->name, name, length) != 0) continue;
+        if (option->name[length] == '\0') return option;
+        // A second prefix match makes the name ambiguous.
+        if (candidate != nullptr) return nullptr;
+        candidate = option;
+    }
+    return length > 1 ? candidate : nullptr;
+}
+
+void appendObj(Tcl_DString* result, Tcl_Obj* value, bool asElement) {
+    ObjRef held(value);
+    Tcl_Size length = 0;
+    const char* bytes = Tcl_GetStringFromObj(value, &length);
+    if (asElement) {
+        // Tcl_DStringAppendElement stops at a NUL, which Tcl strings never
+        // hold internally, so the string rep is safe to pass as it is.
+        Tcl_DStringAppendElement(result, bytes);
+    } else {
+        Tcl_DStringAppend(result, bytes, length);
+    }
+}
+
+}  // namespace
+
+int getTableOption(const ReadOnlyOption* table, const OptionSource& source,
+                   Tcl_Channel channel, Tcl_Interp* interp, const char* optionName,
+                   Tcl_DString* result) {
+    if (optionName == nullptr) {
+        for (const ReadOnlyOption* option = table; option->name != nullptr; ++option) {
+            Tcl_Obj* value = nullptr;
+            if (option->read(source, &value) != 0) value = Tcl_NewObj();
+            Tcl_DStringAppendElement(result, option->name);
+            appendObj(result, value, true);
+        }
+        return TCL_OK;
+    }
+
+    const ReadOnlyOption* option = findOption(table, optionName);
+    if (option == nullptr) {
+        std::string names;
+        for (const ReadOnlyOption* o = table; o->name != nullptr; ++o) {
+            if (!names.empty()) names += ' ';
+            names += o->name + 1;  // Tcl_BadChannelOption adds the dashes
+        }
+        return Tcl_BadChannelOption(interp, optionName, names.c_str());
+    }
+    Tcl_Obj* value = nullptr;
+    if (int error = option->read(source, &value)) {
+        if (interp != nullptr) {
+            std::string action = std::string("get ") + option->name + " of";
+            ObjRef name(Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
+            posixError(interp, error, action.c_str(), name.get());
+        }
+        Tcl_SetErrno(error);
+        return TCL_ERROR;
+    }
+    appendObj(result, value, false);
+    return TCL_OK;
+}
+
+}  // namespace unix_sockets

@@ -1,0 +1,36 @@
+// The read-only channel options every socket channel type answers
+// (-peername, -sockname, -error), and the table lookup behind getOptionProc.
+#pragma once
+
+#include "tcl_compat.hpp"
+
+namespace unix_sockets {
+
+// What an option reader may look at: the descriptor and an error that was
+// swallowed on the way (see -error), which reading -error clears.
+struct OptionSource {
+    int fd;
+    int* deferredError;
+};
+
+// Reads one option's value. Returns 0 or an errno.
+using OptionReader = int (*)(const OptionSource& source, Tcl_Obj** value);
+
+struct ReadOnlyOption {
+    const char* name;  // with its dash, as scripts write it
+    OptionReader read;
+};
+
+int readPeername(const OptionSource& source, Tcl_Obj** value);
+int readSockname(const OptionSource& source, Tcl_Obj** value);
+int readError(const OptionSource& source, Tcl_Obj** value);
+
+// A getOptionProc over a table ended by {nullptr, nullptr}. With no option
+// name, lists every option and its value and never fails (a value that
+// cannot be read is listed as {}); with one, accepts its exact name or an
+// unambiguous prefix, and lists the valid names when it matches none.
+int getTableOption(const ReadOnlyOption* table, const OptionSource& source,
+                   Tcl_Channel channel, Tcl_Interp* interp, const char* optionName,
+                   Tcl_DString* result);
+
+}  // namespace unix_sockets

@@ -1,0 +1,178 @@
+// The stream socket channel type.
+//
+// One StreamSocket per channel, owned by the channel: created with it in
+// createStreamChannel and freed by close2Proc when Tcl closes it. The procs
+// report failures as errno values; Tcl turns them into words.
+#include "stream_channel.hpp"
+
+#include "socket_options.hpp"
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/socket.h>
+
+namespace unix_sockets {
+
+namespace {
+
+struct StreamSocket {
+    UniqueFd fd;
+    Tcl_Channel channel = nullptr;
+    // The events Tcl last asked watchProc for; nonzero while a file handler
+    // is registered in the current thread.
+    int watchMask = 0;
+    // An error that input swallowed (a reset reported as EOF, as Tcl's own
+    // sockets do) and SO_ERROR no longer holds; -error reports it once.
+    int deferredError = 0;
+};
+
+StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(instanceData); }
+
+int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
+    StreamSocket* s = self(instanceData);
+    for (;;) {
+        ssize_t got = ::recv(s->fd.get(), buf, static_cast<size_t>(toRead), 0);
+        if (got >= 0) return static_cast<int>(got);
+        if (errno == EINTR) continue;
+        if (errno == ECONNRESET) {
+            // The peer closed with data of ours unread. Everything it sent
+            // before has been read by now, so this is its end of stream.
+            s->deferredError = errno;
+            return 0;
+        }
+        *errorCodePtr = errno;
+        return -1;
+    }
+}
+
+int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
+    StreamSocket* s = self(instanceData);
+    for (;;) {
+        // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE
+        // that would kill a tclsh which did not ask for signals.
+        ssize_t sent = ::send(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL);
+        if (sent >= 0) return static_cast<int>(sent);
+        if (errno == EINTR) continue;
+        *errorCodePtr = errno;
+        return -1;
+    }
+}
+
+void stopWatching(StreamSocket* s) {
+    if (s->watchMask != 0) Tcl_DeleteFileHandler(s->fd.get());
+    s->watchMask = 0;
+}
+
+int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
+    StreamSocket* s = self(instanceData);
+    switch (flags) {
+    case TCL_CLOSE_READ:
+        // Nothing to do at the socket. Tcl 8.6 calls this as the first step
+        // of every plain close (generic/tclIO.c), and shutdown(SHUT_RD) would
+        // also break the socket for any other process that holds it; Tcl
+        // itself stops reading from the channel.
+        return 0;
+    case TCL_CLOSE_WRITE:
+        // The peer reads end of stream and may still answer.
+        if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN) return errno;
+        return 0;
+    default: {
+        stopWatching(s);
+        int fd = s->fd.release();
+        delete s;
+        // On Linux the descriptor is released even when close fails, so the
+        // error is only worth reporting, not retrying.
+        return ::close(fd) != 0 && errno != EINTR ? errno : 0;
+    }
+    }
+}
+
+int blockModeProc(void* instanceData, int mode) {
+    return setNonBlocking(self(instanceData)->fd.get(), mode == TCL_MODE_NONBLOCKING);
+}
+
+void fileReady(void* clientData, int mask) {
+    Tcl_NotifyChannel(static_cast<Tcl_Channel>(clientData), mask);
+}
+
+void watchProc(void* instanceData, int mask) {
+    StreamSocket* s = self(instanceData);
+    if (mask == s->watchMask) return;
+    if (mask == 0) {
+        stopWatching(s);
+        return;
+    }
+    Tcl_CreateFileHandler(s->fd.get(), mask, fileReady, s->channel);
+    s->watchMask = mask;
+}
+
+int getHandleProc(void* instanceData, int, void** handlePtr) {
+    *handlePtr = reinterpret_cast<void*>(static_cast<intptr_t>(self(instanceData)->fd.get()));
+    return TCL_OK;
+}
+
+void threadActionProc(void* instanceData, int action) {
+    // File handlers belong to the notifier of the thread that made them. The
+    // old thread drops its handler here; in the new one Tcl calls watchProc
+    // again as soon as a script there asks for events.
+    if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(self(instanceData));
+}
+
+const ReadOnlyOption kOptions[] = {
+    {"-peername", readPeername},
+    {"-sockname", readSockname},
+    {"-error", readError},
+    {nullptr, nullptr},
+};
+
+int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
+                  Tcl_DString* result) {
+    StreamSocket* s = self(instanceData);
+    OptionSource source{s->fd.get(), &s->deferredError};
+    return getTableOption(kOptions, source, s->channel, interp, optionName, result);
+}
+
+const Tcl_ChannelType* streamChannelType() {
+    static const Tcl_ChannelType type = [] {
+        Tcl_ChannelType t = makeChannelType("unix_socket");
+        t.inputProc = inputProc;
+        t.outputProc = outputProc;
+        t.getOptionProc = getOptionProc;
+        t.watchProc = watchProc;
+        t.getHandleProc = getHandleProc;
+        t.close2Proc = close2Proc;
+        t.blockModeProc = blockModeProc;
+        t.threadActionProc = threadActionProc;
+        return t;
+    }();
+    return &type;
+}
+
+}  // namespace
+
+std::string nextChannelName() {
+    // Shared by every thread of the process, hence atomic.
+    static std::atomic<unsigned long> counter{0};
+    return "unix_socket" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
+}
+
+int setNonBlocking(int fd, bool nonBlocking) noexcept {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) return errno;
+    int wanted = nonBlocking ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
+    if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) < 0) return errno;
+    return 0;
+}
+
+Tcl_Channel createStreamChannel(UniqueFd fd) {
+    auto* s = new StreamSocket{};
+    s->fd = std::move(fd);
+    std::string name = nextChannelName();
+    s->channel = Tcl_CreateChannel(streamChannelType(), name.c_str(), s,
+                                   TCL_READABLE | TCL_WRITABLE);
+    return s->channel;
+}
+
+}  // namespace unix_sockets

@@ -1,0 +1,24 @@
+// The channel driver of connected stream sockets: what connect returns and
+// what a listener hands to its accept handler.
+#pragma once
+
+#include "tcl_compat.hpp"
+#include "unique_fd.hpp"
+
+#include <string>
+
+namespace unix_sockets {
+
+// A name for a new channel: "unix_socket" and a number that is never used
+// twice in this process, unlike a descriptor number.
+std::string nextChannelName();
+
+// Wraps a connected stream socket in a new readable and writable channel in
+// blocking mode, taking ownership of the descriptor. The channel is not yet
+// registered in any interpreter.
+Tcl_Channel createStreamChannel(UniqueFd fd);
+
+// Puts a descriptor into or out of non-blocking mode. Returns 0 or an errno.
+int setNonBlocking(int fd, bool nonBlocking) noexcept;
+
+}  // namespace unix_sockets

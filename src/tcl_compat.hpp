@@ -1,0 +1,40 @@
+// The only place that knows Tcl 8.6 from Tcl 9.
+//
+// The rest of the package is written against one vocabulary: Tcl_Size for
+// lengths and counts, makeChannelType() for channel type tables. Everything
+// that differs between the two major versions is resolved here, at compile
+// time, so the other files carry no version conditionals.
+#pragma once
+
+#include <tcl.h>
+
+#if TCL_MAJOR_VERSION < 8 || (TCL_MAJOR_VERSION == 8 && TCL_MINOR_VERSION < 6)
+#error "unix_sockets needs Tcl 8.6 or later"
+#endif
+
+#if TCL_MAJOR_VERSION < 9
+// Tcl 9 widened lengths to Tcl_Size (ptrdiff_t); 8.6 uses int throughout.
+using Tcl_Size = int;
+#endif
+
+namespace unix_sockets {
+
+// A zero-filled Tcl_ChannelType of version 5 whose obsolete slots say
+// "use close2Proc, there is no seekProc" in the spelling each version wants.
+// Callers fill in the procs by name, so the table does not depend on the
+// slot order, which differs in the types of its members between 8.6 and 9.
+inline Tcl_ChannelType makeChannelType(const char* typeName) {
+    Tcl_ChannelType type{};
+    type.typeName = typeName;
+    type.version = TCL_CHANNEL_VERSION_5;
+#if TCL_MAJOR_VERSION < 9
+    // 8.6 calls closeProc unless it is this marker.
+    type.closeProc = TCL_CLOSE2PROC;
+#else
+    // Tcl 9 requires the unused closeProc and seekProc slots to be NULL.
+    type.closeProc = nullptr;
+#endif
+    return type;
+}
+
+}  // namespace unix_sockets
