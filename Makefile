@@ -1,0 +1,46 @@
+# Thin wrapper around CMake and CTest. Every target takes TCLSH=/path/to/tclsh
+# to build for another Tcl (default: the tclsh on PATH); each Tcl version
+# builds in a directory of its own under build/.
+#
+#   make demo      build, then run the seed's echo server and client
+#   make test      build, then run every test (exits non-zero on any failure)
+#   make install   install library, pkgIndex.tcl and man page (PREFIX, DESTDIR)
+#   make asan      run the tests with AddressSanitizer and UBSan
+#   make valgrind  run the tests under valgrind
+
+TCLSH ?= tclsh
+TCL_VERSION := $(shell echo 'puts [info tclversion]' | $(TCLSH) 2>/dev/null)
+BUILD ?= build/tcl$(TCL_VERSION)
+PREFIX ?=
+CMAKE_FLAGS ?=
+
+configure_flags = -DTCLSH=$(shell command -v $(TCLSH)) $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) $(CMAKE_FLAGS)
+
+.PHONY: all build demo test install asan valgrind clean
+
+all: build
+
+build:
+	@scripts/check-deps build $(TCLSH)
+	cmake -S . -B $(BUILD) $(configure_flags)
+	cmake --build $(BUILD) -j2
+
+demo: build
+	@scripts/demo $(BUILD)
+
+test:
+	@scripts/check-deps test $(TCLSH)
+	@$(MAKE) --no-print-directory build
+	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j2
+
+install: build
+	cmake --install $(BUILD)
+
+asan:
+	$(MAKE) test BUILD=$(BUILD)-asan CMAKE_FLAGS="-DUNIX_SOCKETS_SANITIZE=ON"
+
+valgrind:
+	$(MAKE) test BUILD=$(BUILD)-valgrind CMAKE_FLAGS="-DUNIX_SOCKETS_VALGRIND=ON"
+
+clean:
+	rm -rf build

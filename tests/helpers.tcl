@@ -1,0 +1,81 @@
+# Shared setup for every tests/*.test file. Each file runs in a tclsh of its
+# own (ctest starts one per file) and ends with [finish], which exits
+# non-zero when a test failed or none ran.
+#
+# The package is loaded from the build tree: ctest puts it first on
+# TCLLIBPATH and names the library it built in UNIX_SOCKETS_LIBRARY.
+
+package require tcltest 2.5
+namespace import ::tcltest::*
+tcltest::configure -verbose {body error}
+tcltest::configure {*}$argv
+
+package require unix_sockets 1.0
+
+# Every socket path lives under one private directory, removed by [finish].
+# Kept short: a socket path must fit in 107 bytes.
+set ::tmpdir [exec mktemp -d /tmp/us-test.XXXXXX]
+
+# A path under the private directory.
+proc tmppath {name} {
+    return [file join $::tmpdir $name]
+}
+
+# Waits in the event loop until the global variable is set, at most ms
+# milliseconds; returns its value, or "timeout" when the watchdog fired, so
+# a broken test fails at once instead of hanging the suite.
+proc wait {varName {ms 5000}} {
+    upvar #0 $varName var
+    set id [after $ms [list set ::$varName timeout]]
+    vwait ::$varName
+    after cancel $id
+    return $var
+}
+
+# The path of the interpreter running the tests, for child processes.
+proc tclsh {} {
+    return [info nameofexecutable]
+}
+
+# A command line, as a list, that runs a Tcl script file in a child tclsh
+# with the package loadable.
+proc childTcl {script args} {
+    return [list [tclsh] $script {*}$args]
+}
+
+# Writes a script to a file in the private directory; returns the file name.
+proc scriptFile {name body} {
+    set file [tmppath $name]
+    set f [open $file w]
+    puts $f $body
+    close $f
+    return $file
+}
+
+# Descriptors this process holds open, from /proc.
+proc openDescriptors {} {
+    return [llength [glob -nocomplain /proc/[pid]/fd/*]]
+}
+
+# Fails the file at once, with a clear message, when a required program is
+# missing: a test that cannot run must not pass by being skipped.
+proc requirePrograms {args} {
+    foreach program $args {
+        if {[auto_execok $program] eq ""} {
+            puts stderr "[info script]: $program is not installed (make test checks this: see README.md)"
+            exit 1
+        }
+    }
+}
+
+proc finish {} {
+    set total $::tcltest::numTests(Total)
+    set failed $::tcltest::numTests(Failed)
+    cleanupTests
+    file delete -force $::tmpdir
+    if {$total == 0} {
+        puts stderr "[info script]: no test ran"
+        exit 1
+    }
+    exit [expr {$failed > 0}]
+}
