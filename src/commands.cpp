@@ -55,8 +55,7 @@ int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positi
             return usageError(interp,
                               Tcl_ObjPrintf("bad option \"%s\": %s takes no options",
                                             Tcl_GetString(objv[i]), Tcl_GetString(objv[0])),
-                              "TCL", "LOOKUP", "INDEX", "option", Tcl_GetString(objv[i]),
-                              static_cast<char*>(nullptr));
+                              {"TCL", "LOOKUP", "INDEX", "option", Tcl_GetString(objv[i])});
         }
         if (Tcl_GetIndexFromObjStruct(interp, objv[i], table, sizeof(table[0]), "option", 0,
                                       &index) != TCL_OK) {
@@ -65,7 +64,7 @@ int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positi
         if (i + 1 >= end) {
             return usageError(interp,
                               Tcl_ObjPrintf("value for \"%s\" missing", table[index].name),
-                              "TCL", "ARGUMENT", "MISSING", static_cast<char*>(nullptr));
+                              {"TCL", "ARGUMENT", "MISSING"});
         }
         if (table[index].parse(interp, objv[i + 1], options) != TCL_OK) return TCL_ERROR;
         i += 2;
@@ -83,7 +82,7 @@ int badValue(Tcl_Interp* interp, const char* option, Tcl_Obj* value, const char*
     return usageError(interp,
                       Tcl_ObjPrintf("bad %s value \"%s\": must be %s", option,
                                     Tcl_GetString(value), must),
-                      "TCL", "VALUE", kind, static_cast<char*>(nullptr));
+                      {"TCL", "VALUE", kind});
 }
 
 int parseReplace(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
@@ -158,8 +157,7 @@ int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id)
     if (found) return TCL_OK;
     return usageError(interp,
                       Tcl_ObjPrintf("%s \"%s\" does not exist", isUser ? "user" : "group", name),
-                      "TCL", "LOOKUP", isUser ? "USER" : "GROUP", name,
-                      static_cast<char*>(nullptr));
+                      {"TCL", "LOOKUP", isUser ? "USER" : "GROUP", name});
 }
 
 int parseOwner(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
@@ -231,8 +229,8 @@ int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Tcl_Size words = 0;
     if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
     if (words == 0) {
-        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1), "TCL",
-                          "VALUE", "HANDLER", static_cast<char*>(nullptr));
+        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1), {"TCL",
+                          "VALUE", "HANDLER"});
     }
 
     UnixAddress address;

@@ -3,7 +3,6 @@
 #include "address.hpp"
 #include "tcl_obj.hpp"
 
-#include <cstdarg>
 
 namespace unix_sockets {
 
@@ -24,12 +23,14 @@ int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
     return TCL_ERROR;
 }
 
-int usageError(Tcl_Interp* interp, Tcl_Obj* message, ...) {
+int usageError(Tcl_Interp* interp, Tcl_Obj* message,
+               std::initializer_list<const char*> errorCode) {
     Tcl_SetObjResult(interp, message);
-    va_list words;
-    va_start(words, message);
-    Tcl_SetErrorCodeVA(interp, words);
-    va_end(words);
+    Tcl_Obj* code = Tcl_NewListObj(0, nullptr);
+    for (const char* word : errorCode) {
+        Tcl_ListObjAppendElement(nullptr, code, Tcl_NewStringObj(word, -1));
+    }
+    Tcl_SetObjErrorCode(interp, code);
     return TCL_ERROR;
 }
 

@@ -7,6 +7,8 @@
 
 #include "tcl_compat.hpp"
 
+#include <initializer_list>
+
 namespace unix_sockets {
 
 // Leaves `couldn't <action> "<name>": <reason>` in the interpreter result,
@@ -15,8 +17,9 @@ namespace unix_sockets {
 int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
                const char* detail = nullptr);
 
-// Leaves a message and an errorCode made of the given words (ended by NULL)
-// in the interpreter result. Returns TCL_ERROR.
-int usageError(Tcl_Interp* interp, Tcl_Obj* message, ...);
+// Leaves a message in the interpreter result and sets errorCode to the list
+// of the given words. Returns TCL_ERROR.
+int usageError(Tcl_Interp* interp, Tcl_Obj* message,
+               std::initializer_list<const char*> errorCode);
 
 }  // namespace unix_sockets
