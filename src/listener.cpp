@@ -80,10 +80,12 @@ void stopAccepting(Listener* l) {
 
 void interpDeleted(void* clientData, Tcl_Interp*) {
     Listener* l = static_cast<Listener*>(clientData);
-    // Tcl removes this callback itself; the handler object belongs to the
-    // dying interpreter's thread, which is this one.
+    // Tcl removes this callback itself. The handler and name objects belong
+    // to the interpreter's thread, which is this one: free them here, not
+    // wherever the channel is finally closed.
     l->interp = nullptr;
     l->handler.reset();
+    l->name.reset();
     stopAccepting(l);
 }
 
