@@ -12,6 +12,12 @@ tcltest::configure {*}$argv
 
 package require unix_sockets 1.0
 
+# Under `make asan` the sanitizer runtime is preloaded into every child
+# process too; their leaks (mktemp's, python's) are not ours to report.
+if {[info exists ::env(ASAN_OPTIONS)]} {
+    set ::env(ASAN_OPTIONS) [string map {detect_leaks=1 detect_leaks=0} $::env(ASAN_OPTIONS)]
+}
+
 # Every socket path lives under one private directory, removed by [finish].
 # Kept short: a socket path must fit in 107 bytes.
 set ::tmpdir [exec mktemp -d /tmp/us-test.XXXXXX]
