@@ -139,12 +139,8 @@ int readAddress(Getter getter, int fd, UnixAddress& out) noexcept {
 
 }  // namespace
 
-int localAddress(int fd, UnixAddress& out) noexcept {
-    return readAddress(::getsockname, fd, out);
-}
+int localAddress(int fd, UnixAddress& out) noexcept { return readAddress(::getsockname, fd, out); }
 
-int peerAddress(int fd, UnixAddress& out) noexcept {
-    return readAddress(::getpeername, fd, out);
-}
+int peerAddress(int fd, UnixAddress& out) noexcept { return readAddress(::getpeername, fd, out); }
 
 }  // namespace unix_sockets

@@ -62,8 +62,7 @@ int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positi
             return TCL_ERROR;
         }
         if (i + 1 >= end) {
-            return usageError(interp,
-                              Tcl_ObjPrintf("value for \"%s\" missing", table[index].name),
+            return usageError(interp, Tcl_ObjPrintf("value for \"%s\" missing", table[index].name),
                               {"TCL", "ARGUMENT", "MISSING"});
         }
         if (table[index].parse(interp, objv[i + 1], options) != TCL_OK) return TCL_ERROR;
@@ -79,10 +78,10 @@ int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positi
 
 int badValue(Tcl_Interp* interp, const char* option, Tcl_Obj* value, const char* must,
              const char* kind) {
-    return usageError(interp,
-                      Tcl_ObjPrintf("bad %s value \"%s\": must be %s", option,
-                                    Tcl_GetString(value), must),
-                      {"TCL", "VALUE", kind});
+    return usageError(
+        interp,
+        Tcl_ObjPrintf("bad %s value \"%s\": must be %s", option, Tcl_GetString(value), must),
+        {"TCL", "VALUE", kind});
 }
 
 int parseReplace(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
@@ -130,8 +129,7 @@ int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id)
     if (Tcl_GetWideIntFromObj(nullptr, value, &number) == TCL_OK) {
         if (number < 0 || number >= static_cast<Tcl_WideInt>(0xFFFFFFFFu)) {
             return badValue(interp, isUser ? "-owner" : "-group", value,
-                            isUser ? "a user name or number" : "a group name or number",
-                            "NUMBER");
+                            isUser ? "a user name or number" : "a group name or number", "NUMBER");
         }
         *id = static_cast<unsigned long>(number);
         return TCL_OK;
@@ -186,12 +184,8 @@ int parseBacklog(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
 }
 
 const OptionSpec<ListenOptions> kListenOptions[] = {
-    {"-replace", parseReplace},
-    {"-permissions", parsePermissions},
-    {"-owner", parseOwner},
-    {"-group", parseGroup},
-    {"-backlog", parseBacklog},
-    {nullptr, nullptr},
+    {"-replace", parseReplace}, {"-permissions", parsePermissions}, {"-owner", parseOwner},
+    {"-group", parseGroup},     {"-backlog", parseBacklog},         {nullptr, nullptr},
 };
 
 // connect has no options yet; the table keeps its parsing like the others'.
@@ -229,8 +223,8 @@ int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Tcl_Size words = 0;
     if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
     if (words == 0) {
-        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1), {"TCL",
-                          "VALUE", "HANDLER"});
+        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
+                          {"TCL", "VALUE", "HANDLER"});
     }
 
     UnixAddress address;
@@ -287,8 +281,7 @@ const CommandSpec kCommands[] = {
 
 int createCommands(Tcl_Interp* interp) {
     for (const CommandSpec& command : kCommands) {
-        if (Tcl_CreateObjCommand(interp, command.name, command.proc, nullptr, nullptr) ==
-            nullptr) {
+        if (Tcl_CreateObjCommand(interp, command.name, command.proc, nullptr, nullptr) == nullptr) {
             return TCL_ERROR;
         }
     }

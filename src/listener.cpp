@@ -111,8 +111,7 @@ void acceptFailed(Listener* l, int error) {
     l->exhaustionReported = true;
     Tcl_Interp* interp = l->interp;
     Tcl_Preserve(interp);
-    posixError(interp, error, "accept a connection on", l->name.get(),
-               "accepting again in 100 ms");
+    posixError(interp, error, "accept a connection on", l->name.get(), "accepting again in 100 ms");
     Tcl_BackgroundException(interp, TCL_ERROR);
     Tcl_Release(interp);
 }
@@ -331,8 +330,7 @@ UniqueFd openListeningSocket(const UnixAddress& address, const ListenOptions& op
 }  // namespace
 
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
-                           Tcl_Obj* handler, const ListenOptions& options,
-                           ListenFailure& failure) {
+                           Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure) {
     SocketFile file;
     UniqueFd fd = openListeningSocket(address, options, file, failure);
     if (!fd) return nullptr;

@@ -43,7 +43,6 @@ struct ListenFailure {
 // returns nullptr, leaves nothing behind on the filesystem and fills in
 // failure.
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
-                           Tcl_Obj* handler, const ListenOptions& options,
-                           ListenFailure& failure);
+                           Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure);
 
 }  // namespace unix_sockets

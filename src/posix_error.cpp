@@ -3,7 +3,6 @@
 #include "address.hpp"
 #include "tcl_obj.hpp"
 
-
 namespace unix_sockets {
 
 int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
@@ -23,8 +22,7 @@ int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
     return TCL_ERROR;
 }
 
-int usageError(Tcl_Interp* interp, Tcl_Obj* message,
-               std::initializer_list<const char*> errorCode) {
+int usageError(Tcl_Interp* interp, Tcl_Obj* message, std::initializer_list<const char*> errorCode) {
     Tcl_SetObjResult(interp, message);
     Tcl_Obj* code = Tcl_NewListObj(0, nullptr);
     for (const char* word : errorCode) {

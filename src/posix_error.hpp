@@ -19,7 +19,6 @@ int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
 
 // Leaves a message in the interpreter result and sets errorCode to the list
 // of the given words. Returns TCL_ERROR.
-int usageError(Tcl_Interp* interp, Tcl_Obj* message,
-               std::initializer_list<const char*> errorCode);
+int usageError(Tcl_Interp* interp, Tcl_Obj* message, std::initializer_list<const char*> errorCode);
 
 }  // namespace unix_sockets

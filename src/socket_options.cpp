@@ -66,9 +66,8 @@ void appendObj(Tcl_DString* result, Tcl_Obj* value, bool asElement) {
 
 }  // namespace
 
-int getTableOption(const ReadOnlyOption* table, const OptionSource& source,
-                   Tcl_Channel channel, Tcl_Interp* interp, const char* optionName,
-                   Tcl_DString* result) {
+int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_Channel channel,
+                   Tcl_Interp* interp, const char* optionName, Tcl_DString* result) {
     if (optionName == nullptr) {
         for (const ReadOnlyOption* option = table; option->name != nullptr; ++option) {
             Tcl_Obj* value = nullptr;

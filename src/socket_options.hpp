@@ -29,8 +29,7 @@ int readError(const OptionSource& source, Tcl_Obj** value);
 // name, lists every option and its value and never fails (a value that
 // cannot be read is listed as {}); with one, accepts its exact name or an
 // unambiguous prefix, and lists the valid names when it matches none.
-int getTableOption(const ReadOnlyOption* table, const OptionSource& source,
-                   Tcl_Channel channel, Tcl_Interp* interp, const char* optionName,
-                   Tcl_DString* result);
+int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_Channel channel,
+                   Tcl_Interp* interp, const char* optionName, Tcl_DString* result);
 
 }  // namespace unix_sockets

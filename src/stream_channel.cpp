@@ -170,8 +170,8 @@ Tcl_Channel createStreamChannel(UniqueFd fd) {
     auto* s = new StreamSocket{};
     s->fd = std::move(fd);
     std::string name = nextChannelName();
-    s->channel = Tcl_CreateChannel(streamChannelType(), name.c_str(), s,
-                                   TCL_READABLE | TCL_WRITABLE);
+    s->channel =
+        Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);
     return s->channel;
 }
 
