@@ -73,6 +73,16 @@ bool UnixAddress::fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem) {
     return true;
 }
 
+bool UnixAddress::fromBytes(const char* bytes, size_t size, UnixAddress& out) noexcept {
+    if (size == 0 || size > kMaxNameBytes || std::memchr(bytes, '\0', size) != nullptr) {
+        return false;
+    }
+    out = UnixAddress();
+    std::memcpy(out.raw_.sun_path, bytes, size);
+    out.length_ = static_cast<socklen_t>(kPathOffset + size + 1);
+    return true;
+}
+
 UnixAddress UnixAddress::fromSockaddr(const sockaddr_un& raw, socklen_t length) noexcept {
     UnixAddress address;
     if (length > sizeof(raw)) length = sizeof(raw);

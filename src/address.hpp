@@ -37,6 +37,10 @@ public:
     // returns false and fills in the problem.
     static bool fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem);
 
+    // Makes a filesystem path address of bytes already in the system
+    // encoding. Returns false if they do not fit.
+    static bool fromBytes(const char* bytes, size_t size, UnixAddress& out) noexcept;
+
     // Wraps what getsockname, getpeername, accept or recvfrom returned.
     static UnixAddress fromSockaddr(const sockaddr_un& raw, socklen_t length) noexcept;
 

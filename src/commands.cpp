@@ -9,6 +9,7 @@
 #include "tcl_obj.hpp"
 
 #include <cerrno>
+#include <climits>
 #include <cstdlib>
 #include <cstring>
 #include <grp.h>
@@ -96,24 +97,31 @@ int parseReplace(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
     return TCL_OK;
 }
 
-// A mode is read as octal when it starts with 0 or 0o, as `open` reads it
-// in Tcl 8.6: in Tcl 9 a plain 0660 would otherwise be the decimal 660.
+// Reads digits only, in the given base, up to max. Tcl's own integer
+// parsing differs between 8.6 and 9 on a leading 0 (octal, then decimal),
+// so numeric option values are read here, the same way on both.
+bool parseDigits(const char* text, int base, unsigned long max, unsigned long* out) {
+    const char* digits = base == 8 ? "01234567" : "0123456789";
+    const size_t length = std::strlen(text);
+    if (length == 0 || length > 10 || std::strspn(text, digits) != length) return false;
+    const unsigned long value = std::strtoul(text, nullptr, base);
+    if (value > max) return false;
+    *out = value;
+    return true;
+}
+
+// A mode is octal when it starts with 0 or 0o (0660, 0o660), as `open`
+// reads it in Tcl 8.6; otherwise decimal.
 int parsePermissions(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
     const char* text = Tcl_GetString(value);
-    long mode = -1;
-    if (text[0] == '0') {
-        const char* digits = text + ((text[1] == 'o' || text[1] == 'O') ? 2 : 1);
-        const size_t length = std::strlen(digits);
-        if (length == 0 && digits == text + 1) {
-            mode = 0;
-        } else if (length > 0 && length <= 4 && std::strspn(digits, "01234567") == length) {
-            mode = std::strtol(digits, nullptr, 8);
-        }
+    unsigned long mode = 0;
+    bool ok = false;
+    if (text[0] == '0' && (text[1] == 'o' || text[1] == 'O')) {
+        ok = parseDigits(text + 2, 8, 0777, &mode);
     } else {
-        int decimal = 0;
-        if (Tcl_GetIntFromObj(nullptr, value, &decimal) == TCL_OK) mode = decimal;
+        ok = parseDigits(text, text[0] == '0' ? 8 : 10, 0777, &mode);
     }
-    if (mode < 0 || mode > 0777) {
+    if (!ok) {
         return badValue(interp, "-permissions", value, "a mode from 0 to 0777 such as 0660",
                         "PERMISSIONS");
     }
@@ -122,19 +130,16 @@ int parsePermissions(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options)
     return TCL_OK;
 }
 
-// A user or group given by name or by number, looked up as `file attributes`
-// would: a number is taken as it is, a name must exist.
+// A user or group given by name or by decimal number, as chown(1) takes it:
+// a number is taken as it is, a name must exist.
 int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id) {
-    Tcl_WideInt number = 0;
-    if (Tcl_GetWideIntFromObj(nullptr, value, &number) == TCL_OK) {
-        if (number < 0 || number >= static_cast<Tcl_WideInt>(0xFFFFFFFFu)) {
-            return badValue(interp, isUser ? "-owner" : "-group", value,
-                            isUser ? "a user name or number" : "a group name or number", "NUMBER");
-        }
-        *id = static_cast<unsigned long>(number);
-        return TCL_OK;
-    }
     const char* name = Tcl_GetString(value);
+    // (uid_t)-1 means "leave unchanged" to chown, so it is not an id.
+    if (parseDigits(name, 10, 0xFFFFFFFEul, id)) return TCL_OK;
+    if (name[0] == '\0' || name[0] == '-') {
+        return badValue(interp, isUser ? "-owner" : "-group", value,
+                        isUser ? "a user name or number" : "a group name or number", "NUMBER");
+    }
     std::vector<char> buffer(16384);
     int error = 0;
     bool found = false;
@@ -175,11 +180,11 @@ int parseGroup(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
 }
 
 int parseBacklog(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
-    int backlog = 0;
-    if (Tcl_GetIntFromObj(nullptr, value, &backlog) != TCL_OK || backlog < 0) {
+    unsigned long backlog = 0;
+    if (!parseDigits(Tcl_GetString(value), 10, INT_MAX, &backlog)) {
         return badValue(interp, "-backlog", value, "a non-negative integer", "NUMBER");
     }
-    options.backlog = backlog;
+    options.backlog = static_cast<int>(backlog);
     return TCL_OK;
 }
 

@@ -12,6 +12,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,6 +122,8 @@ void dispatch(Listener* l, UniqueFd connection) {
     Tcl_Interp* interp = l->interp;
     Tcl_Channel channel = createStreamChannel(std::move(connection));
     Tcl_RegisterChannel(interp, channel);
+    // A reference of our own, since the handler may close the channel.
+    Tcl_RegisterChannel(nullptr, channel);
 
     // The handler prefix was checked to be a list when the listener was made.
     ObjRef command(Tcl_DuplicateObj(l->handler.get()));
@@ -128,8 +131,14 @@ void dispatch(Listener* l, UniqueFd connection) {
                              Tcl_NewStringObj(Tcl_GetChannelName(channel), -1));
     Tcl_Preserve(interp);
     int code = Tcl_EvalObjEx(interp, command.get(), TCL_EVAL_GLOBAL);
-    if (code != TCL_OK) Tcl_BackgroundException(interp, code);
+    if (code != TCL_OK) {
+        // As Tcl's own socket -server does: a handler that failed did not
+        // take the connection, so the interpreter lets go of it.
+        Tcl_BackgroundException(interp, code);
+        Tcl_UnregisterChannel(interp, channel);
+    }
     Tcl_Release(interp);
+    Tcl_UnregisterChannel(nullptr, channel);
 }
 
 void acceptReady(void* clientData, int) {
@@ -265,22 +274,43 @@ std::string absolutePath(const char* path) {
     return std::string(cwd) + "/" + path;
 }
 
-// Gives the freshly bound socket file its owner, group and mode. They are in
-// place before listen(), and until then every connect is refused, so nobody
-// connects through a mode or owner that was not asked for.
-bool setFileAttributes(const SocketFile& file, const ListenOptions& options,
+// Gives the freshly bound socket file its owner, group and mode, through a
+// descriptor of the file itself: a path swapped for a symlink in between
+// cannot redirect them to another file. They are in place before listen(),
+// and until then every connect is refused, so nobody connects through a mode
+// or owner that was not asked for.
+bool setFileAttributes(int node, const std::string& path, const ListenOptions& options,
                        ListenFailure& failure) {
-    if ((options.setOwner || options.setGroup) &&
-        ::chown(file.path.c_str(), options.setOwner ? options.owner : static_cast<uid_t>(-1),
-                options.setGroup ? options.group : static_cast<gid_t>(-1)) != 0) {
-        failure = {errno, "setting the owner and group of the socket file"};
-        return false;
+    if (options.setOwner || options.setGroup) {
+        uid_t owner = options.setOwner ? options.owner : static_cast<uid_t>(-1);
+        gid_t group = options.setGroup ? options.group : static_cast<gid_t>(-1);
+        if (::fchownat(node, "", owner, group, AT_EMPTY_PATH) != 0) {
+            failure = {errno, "setting the owner and group of the socket file"};
+            return false;
+        }
     }
-    if (options.setPermissions && ::chmod(file.path.c_str(), options.permissions) != 0) {
-        failure = {errno, "setting the permissions of the socket file"};
-        return false;
+    if (options.setPermissions) {
+        // fchmod does not work on an O_PATH descriptor; its /proc link does,
+        // and names exactly that inode. Without /proc, the path is all we have.
+        std::string link = "/proc/self/fd/" + std::to_string(node);
+        int result = ::chmod(link.c_str(), options.permissions);
+        if (result != 0 && errno == ENOENT) result = ::chmod(path.c_str(), options.permissions);
+        if (result != 0) {
+            failure = {errno, "setting the permissions of the socket file"};
+            return false;
+        }
     }
     return true;
+}
+
+// Where to bind a filesystem path: its absolute form when that fits, since
+// the name the kernel records is what peers read back as -peername, and an
+// absolute one can be passed back to connect from any directory.
+UnixAddress bindAddress(const UnixAddress& address) {
+    if (address.kind() != UnixAddress::Kind::Path || address.path()[0] == '/') return address;
+    UnixAddress absolute;
+    std::string path = absolutePath(address.path());
+    return UnixAddress::fromBytes(path.data(), path.size(), absolute) ? absolute : address;
 }
 
 // Creates, binds and listens; on success file describes the socket file.
@@ -296,25 +326,32 @@ UniqueFd openListeningSocket(const UnixAddress& address, const ListenOptions& op
         return UniqueFd();
     }
     // Linux creates the file with the socket's own mode less the umask, so
-    // this makes it born no more open than asked; chmod below sets it
-    // exactly. Elsewhere this may fail, and ordering alone keeps it safe.
+    // this makes it born no more open than asked; setFileAttributes then sets
+    // it exactly. Elsewhere this may fail, and ordering alone keeps it safe.
     if (options.setPermissions) (void)::fchmod(fd.get(), options.permissions);
 
-    if (::bind(fd.get(), address.sockaddrPtr(), address.length()) != 0) {
+    const UnixAddress bound = bindAddress(address);
+    if (::bind(fd.get(), bound.sockaddrPtr(), bound.length()) != 0) {
         failure = {errno, ""};
         return UniqueFd();
     }
     if (onDisk) {
+        UniqueFd node(::open(bound.path(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
         struct stat made;
-        if (::lstat(address.path(), &made) != 0) {
+        if (!node || ::fstat(node.get(), &made) != 0) {
             failure = {errno, "looking at the new socket file"};
             return UniqueFd();
         }
-        file.path = absolutePath(address.path());
+        if (!S_ISSOCK(made.st_mode)) {
+            // Someone replaced it between bind and open: not ours to touch.
+            failure = {EEXIST, "the socket file was replaced as it was made"};
+            return UniqueFd();
+        }
+        file.path = absolutePath(bound.path());
         file.device = made.st_dev;
         file.inode = made.st_ino;
         file.made = true;
-        if (!setFileAttributes(file, options, failure)) {
+        if (!setFileAttributes(node.get(), file.path, options, failure)) {
             file.removeIfOurs();
             return UniqueFd();
         }

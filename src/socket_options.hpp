@@ -6,8 +6,9 @@
 
 namespace unix_sockets {
 
-// What an option reader may look at: the descriptor and an error that was
-// swallowed on the way (see -error), which reading -error clears.
+// What an option reader may look at: the descriptor, and where a channel
+// keeps the error -error reports (one input turned into end of file, or one
+// SO_ERROR already read), or nullptr if it keeps none.
 struct OptionSource {
     int fd;
     int* deferredError;

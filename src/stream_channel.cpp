@@ -23,8 +23,9 @@ struct StreamSocket {
     // The events Tcl last asked watchProc for; nonzero while a file handler
     // is registered in the current thread.
     int watchMask = 0;
-    // An error that input swallowed (a reset reported as EOF, as Tcl's own
-    // sockets do) and SO_ERROR no longer holds; -error reports it once.
+    // The error -error reports from now on: a reset that input turned into
+    // end of file (as Tcl's own sockets do), or SO_ERROR once read, which the
+    // kernel forgets on reading. Errors on a stream socket are final.
     int deferredError = 0;
 };
 
