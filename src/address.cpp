@@ -45,6 +45,17 @@ bool UnixAddress::fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem) {
     const char* bytes = encoded.data();
     const size_t size = encoded.size();
 
+    // A character the system encoding cannot represent comes out as a
+    // substitute ('?'), which would name some other socket. Converting back
+    // shows it, the same way on Tcl 8.6 and 9 (whose conversion flags differ).
+    DString roundTrip;
+    Tcl_ExternalToUtfDString(nullptr, bytes, static_cast<Tcl_Size>(size), roundTrip.get());
+    if (roundTrip.size() != static_cast<size_t>(utfLength) ||
+        std::memcmp(roundTrip.data(), utf, roundTrip.size()) != 0) {
+        problem = {EILSEQ, "the system encoding cannot represent every character of it"};
+        return false;
+    }
+
     const bool abstract = bytes[0] == '\0';
 #ifndef __linux__
     if (abstract) {
