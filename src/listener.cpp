@@ -5,6 +5,7 @@
 // the accept loop holds a reference and checks `closed` after every call.
 #include "listener.hpp"
 
+#include "event_source.hpp"
 #include "posix_error.hpp"
 #include "socket_options.hpp"
 #include "stream_channel.hpp"
@@ -68,12 +69,12 @@ void acceptReady(void* clientData, int mask);
 
 void startAccepting(Listener* l) {
     if (l->watching || l->interp == nullptr || l->closed) return;
-    Tcl_CreateFileHandler(l->fd.get(), TCL_READABLE, acceptReady, l);
+    watchDescriptor(l->fd.get(), TCL_READABLE, acceptReady, l);
     l->watching = true;
 }
 
 void stopAccepting(Listener* l) {
-    if (l->watching) Tcl_DeleteFileHandler(l->fd.get());
+    if (l->watching) unwatchDescriptor(l->fd.get());
     l->watching = false;
     if (l->resumeTimer != nullptr) Tcl_DeleteTimerHandler(l->resumeTimer);
     l->resumeTimer = nullptr;

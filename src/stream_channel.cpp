@@ -5,6 +5,7 @@
 // report failures as errno values; Tcl turns them into words.
 #include "stream_channel.hpp"
 
+#include "event_source.hpp"
 #include "socket_options.hpp"
 
 #include <atomic>
@@ -62,7 +63,7 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
 }
 
 void stopWatching(StreamSocket* s) {
-    if (s->watchMask != 0) Tcl_DeleteFileHandler(s->fd.get());
+    if (s->watchMask != 0) unwatchDescriptor(s->fd.get());
     s->watchMask = 0;
 }
 
@@ -105,7 +106,7 @@ void watchProc(void* instanceData, int mask) {
         stopWatching(s);
         return;
     }
-    Tcl_CreateFileHandler(s->fd.get(), mask, fileReady, s->channel);
+    watchDescriptor(s->fd.get(), mask, fileReady, s->channel);
     s->watchMask = mask;
 }
 

@@ -17,6 +17,16 @@
 using Tcl_Size = int;
 #endif
 
+// Tcl 8.6's Unix notifier is built on select() and cannot watch a
+// descriptor from FD_SETSIZE up; Tcl 9's uses epoll on Linux. On Linux with
+// Tcl 8.6 the package therefore watches high descriptors itself
+// (event_source.cpp).
+#if TCL_MAJOR_VERSION < 9 && defined(__linux__)
+#define UNIX_SOCKETS_OWN_EPOLL 1
+#else
+#define UNIX_SOCKETS_OWN_EPOLL 0
+#endif
+
 namespace unix_sockets {
 
 // A zero-filled Tcl_ChannelType of version 5 whose obsolete slots say
