@@ -18,6 +18,11 @@ if {[info exists ::env(ASAN_OPTIONS)]} {
     set ::env(ASAN_OPTIONS) [string map {detect_leaks=1 detect_leaks=0} $::env(ASAN_OPTIONS)]
 }
 
+# Tests across threads need the Thread package. Debian packages it for its
+# Tcl 8.6, where make test requires it; for a Tcl 9 built by hand it may be
+# missing, and then only those tests are skipped.
+testConstraint thread [expr {![catch {package require Thread}]}]
+
 # Every socket path lives under one private directory, removed by [finish].
 # Kept short: a socket path must fit in 107 bytes.
 set ::tmpdir [exec mktemp -d /tmp/us-test.XXXXXX]
