@@ -113,7 +113,8 @@ void acceptFailed(Listener* l, int error) {
     l->exhaustionReported = true;
     Tcl_Interp* interp = l->interp;
     Tcl_Preserve(interp);
-    posixError(interp, error, "accept a connection on", l->name.get(), "accepting again in 100 ms");
+    std::string detail = "accepting again in " + std::to_string(kExhaustionPauseMs) + " ms";
+    posixError(interp, error, "accept a connection on", l->name.get(), detail.c_str());
     Tcl_BackgroundException(interp, TCL_ERROR);
     Tcl_Release(interp);
 }

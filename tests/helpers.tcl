@@ -23,6 +23,29 @@ if {[info exists ::env(ASAN_OPTIONS)]} {
 # missing, and then only those tests are skipped.
 testConstraint thread [expr {![catch {package require Thread}]}]
 
+# Runs a Tcl script (given on standard input) in a child tclsh as user
+# nobody, group nogroup, for the tests of who may connect; returns what it
+# printed, errors included.
+proc asNobody {script} {
+    if {[auto_execok setpriv] ne ""} {
+        set command [list setpriv --reuid=nobody --regid=nogroup --clear-groups]
+    } else {
+        set command [list runuser -u nobody -g nogroup --]
+    }
+    catch {exec {*}$command [info nameofexecutable] << $script 2>@1} out
+    return $out
+}
+
+# Those tests need root, the nobody and nogroup accounts, setpriv or
+# runuser, and an interpreter and build tree that nobody may read.
+testConstraint root [expr {[exec id -u] == 0}]
+testConstraint nobody [expr {![catch {exec id -u nobody}] && ![catch {exec getent group nogroup}]}]
+testConstraint runAsNobody [expr {
+    [testConstraint root] && [testConstraint nobody] &&
+    ([auto_execok setpriv] ne "" || [auto_execok runuser] ne "") &&
+    [asNobody {puts [package require unix_sockets]}] eq "1.0"
+}]
+
 # Every socket path lives under one private directory, removed by [finish].
 # Kept short: a socket path must fit in 107 bytes.
 set ::tmpdir [exec mktemp -d /tmp/us-test.XXXXXX]
