@@ -31,7 +31,10 @@ demo: build
 test:
 	@scripts/check-deps test $(TCLSH)
 	@$(MAKE) --no-print-directory build
-	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j2
+	@cd $(BUILD) && status=0 && \
+	    { ctest --output-on-failure --no-tests=error -j2 || status=$$?; } && \
+	    { $(CURDIR)/scripts/test-summary Testing/Temporary/LastTest.log || status=1; } && \
+	    exit $$status
 
 install: build
 	cmake --install $(BUILD)
