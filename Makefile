@@ -7,16 +7,19 @@
 #   make install   install library, pkgIndex.tcl and man page (PREFIX, DESTDIR)
 #   make asan      run the tests with AddressSanitizer and UBSan
 #   make valgrind  run the tests under valgrind
+#   make bench     build, then compare unix_sockets with Tcl's TCP sockets and
+#                  raw AF_UNIX sockets (bench/run.tcl; BENCH_FLAGS="-mib 64")
 
 TCLSH ?= tclsh
 TCL_VERSION := $(shell echo 'puts [info tclversion]' | $(TCLSH) 2>/dev/null)
 BUILD ?= build/tcl$(TCL_VERSION)
 PREFIX ?=
 CMAKE_FLAGS ?=
+BENCH_FLAGS ?=
 
 configure_flags = -DTCLSH=$(shell command -v $(TCLSH)) $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) $(CMAKE_FLAGS)
 
-.PHONY: all build demo test install asan valgrind clean
+.PHONY: all build demo test install asan valgrind bench clean
 
 all: build
 
@@ -44,6 +47,10 @@ asan:
 
 valgrind:
 	$(MAKE) test BUILD=$(BUILD)-valgrind CMAKE_FLAGS="-DUNIX_SOCKETS_VALGRIND=ON"
+
+bench: build
+	cmake --build $(BUILD) --target bench_raw
+	@$(TCLSH) bench/run.tcl $(BUILD) $(BENCH_FLAGS)
 
 clean:
 	rm -rf build

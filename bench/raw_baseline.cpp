@@ -1,0 +1,256 @@
+// The raw baseline of `make bench`: the same three workloads as
+// bench/run.tcl, with plain AF_UNIX sockets and blocking read/write, no Tcl.
+//
+// Why it exists: comparing unix_sockets with Tcl's TCP sockets says whether
+// the package is a better local transport for Tcl code; it does not say how
+// much the package (and Tcl's channel layer above it) costs on top of what
+// the kernel does. This program is that floor: unix_sockets/raw is the
+// share of the kernel's speed that a Tcl script gets. Read with the other
+// ratio, it says where time goes: a low unix/raw with unix/TCP near 1 is
+// Tcl's channel layer, which both Tcl transports share; a unix/raw that
+// drops while unix/TCP drops too is the extension.
+//
+// Each run forks its server. The listening socket exists before the fork and
+// the server says it is running (a byte on a pipe) before the clock starts,
+// so what is timed is the transport, as in the Tcl runs: the client process
+// measures, the server process answers.
+//
+// Usage, one measurement per run, elapsed microseconds on standard output:
+//   bench_raw throughput PATH MIB ?CPU?     send MIB MiB in 64 KiB writes,
+//                                           then read the server's one-line
+//                                           byte count
+//   bench_raw roundtrips PATH COUNT ?CPU?   COUNT ping-pong round trips of
+//                                           "ping\n"
+//   bench_raw connections PATH COUNT ?CPU?  COUNT connect / accept+close /
+//                                           end of file cycles
+// CPU, if given, is the one CPU the server may run on (the client keeps the
+// affinity it was started with), as bench/run.tcl -cpu two asks.
+// Built by `cmake --build BUILD --target bench_raw` (make bench does it); not
+// part of the default build, of the tests, or of make install.
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <sched.h>
+#include <string>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <vector>
+
+namespace {
+
+constexpr size_t kChunk = 64 * 1024;
+
+[[noreturn]] void die(const char* what) {
+    std::fprintf(stderr, "bench_raw: %s: %s\n", what, std::strerror(errno));
+    std::exit(1);
+}
+
+sockaddr_un addressOf(const char* path) {
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    if (std::strlen(path) >= sizeof address.sun_path) {
+        std::fprintf(stderr, "bench_raw: path too long: %s\n", path);
+        std::exit(1);
+    }
+    std::strcpy(address.sun_path, path);
+    return address;
+}
+
+int listenOn(const char* path) {
+    sockaddr_un address = addressOf(path);
+    ::unlink(path);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
+    if (::listen(fd, SOMAXCONN) != 0) die("listen");
+    return fd;
+}
+
+int connectTo(const char* path) {
+    sockaddr_un address = addressOf(path);
+    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) die("socket");
+    if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("connect");
+    return fd;
+}
+
+int acceptOn(int listener) {
+    for (;;) {
+        int fd = ::accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) return fd;
+        if (errno != EINTR && errno != ECONNABORTED) die("accept");
+    }
+}
+
+ssize_t readSome(int fd, char* buf, size_t size) {
+    for (;;) {
+        ssize_t got = ::read(fd, buf, size);
+        if (got >= 0) return got;
+        if (errno != EINTR) die("read");
+    }
+}
+
+void writeAll(int fd, const char* buf, size_t size) {
+    while (size > 0) {
+        ssize_t sent = ::write(fd, buf, size);
+        if (sent < 0) {
+            if (errno == EINTR) continue;
+            die("write");
+        }
+        buf += sent;
+        size -= static_cast<size_t>(sent);
+    }
+}
+
+// Reads one line, as a buffered reader would: whatever the socket has, until
+// a newline arrives. The protocols here never send past the line the reader
+// waits for (the peer waits for an answer first), so nothing read is lost.
+std::string readLine(int fd) {
+    std::string line;
+    char buf[256];
+    for (;;) {
+        ssize_t got = readSome(fd, buf, sizeof buf);
+        if (got == 0) return line;
+        line.append(buf, static_cast<size_t>(got));
+        if (line.back() == '\n') {
+            line.pop_back();
+            return line;
+        }
+    }
+}
+
+// ---- Servers, in the forked child ------------------------------------------
+
+void serveThroughput(int listener) {
+    int fd = acceptOn(listener);
+    std::vector<char> buf(kChunk);
+    unsigned long long total = 0;
+    for (ssize_t got; (got = readSome(fd, buf.data(), buf.size())) > 0;) total += got;
+    std::string reply = std::to_string(total) + "\n";
+    writeAll(fd, reply.data(), reply.size());
+    ::close(fd);
+}
+
+void serveRoundTrips(int listener) {
+    int fd = acceptOn(listener);
+    // One message is outstanding at a time, so whatever arrives is one whole
+    // line or the start of one: echoing it back as it comes is line echo.
+    char buf[256];
+    for (ssize_t got; (got = readSome(fd, buf, sizeof buf)) > 0;) writeAll(fd, buf, got);
+    ::close(fd);
+}
+
+void serveConnections(int listener, long count) {
+    for (long i = 0; i < count; ++i) ::close(acceptOn(listener));
+}
+
+// ---- Clients, in the parent, timed ------------------------------------------
+
+void throughputClient(const char* path, long mib) {
+    std::vector<char> chunk(kChunk, 'x');
+    long writes = mib * (1024 * 1024 / static_cast<long>(kChunk));
+    int fd = connectTo(path);
+    for (long i = 0; i < writes; ++i) writeAll(fd, chunk.data(), chunk.size());
+    if (::shutdown(fd, SHUT_WR) != 0) die("shutdown");
+    std::string reply = readLine(fd);
+    ::close(fd);
+    if (reply != std::to_string(static_cast<unsigned long long>(writes) * kChunk)) {
+        std::fprintf(stderr, "bench_raw: server counted %s bytes\n", reply.c_str());
+        std::exit(1);
+    }
+}
+
+void roundTripClient(const char* path, long count) {
+    int fd = connectTo(path);
+    static const char ping[] = "ping\n";
+    for (long i = 0; i < count; ++i) {
+        writeAll(fd, ping, sizeof ping - 1);
+        if (readLine(fd) != "ping") {
+            std::fprintf(stderr, "bench_raw: bad echo\n");
+            std::exit(1);
+        }
+    }
+    ::close(fd);
+}
+
+void connectionClient(const char* path, long count) {
+    char buf[16];
+    for (long i = 0; i < count; ++i) {
+        int fd = connectTo(path);
+        // The server closes at once: wait for its end of file.
+        while (readSome(fd, buf, sizeof buf) > 0) {
+        }
+        ::close(fd);
+    }
+}
+
+}  // namespace
+
+int usage(const char* program) {
+    std::fprintf(stderr, "usage: %s throughput|roundtrips|connections PATH N ?CPU?\n", program);
+    return 2;
+}
+
+int main(int argc, char** argv) {
+    if (argc != 4 && argc != 5) return usage(argv[0]);
+    std::string workload = argv[1];
+    const char* path = argv[2];
+    long n = std::strtol(argv[3], nullptr, 10);
+    int serverCpu = argc == 5 ? std::atoi(argv[4]) : -1;
+    if (n <= 0 || (workload != "throughput" && workload != "roundtrips" &&
+                   workload != "connections")) {
+        return usage(argv[0]);
+    }
+
+    int listener = listenOn(path);
+    int started[2];
+    if (::pipe2(started, O_CLOEXEC) != 0) die("pipe");
+    pid_t server = ::fork();
+    if (server < 0) die("fork");
+    if (server == 0) {
+        if (serverCpu >= 0) {
+            cpu_set_t cpus;
+            CPU_ZERO(&cpus);
+            CPU_SET(serverCpu, &cpus);
+            if (::sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
+        }
+        ::close(started[0]);
+        writeAll(started[1], "r", 1);
+        ::close(started[1]);
+        if (workload == "throughput") serveThroughput(listener);
+        else if (workload == "roundtrips") serveRoundTrips(listener);
+        else serveConnections(listener, n);
+        ::_exit(0);
+    }
+    ::close(listener);
+    ::close(started[1]);
+    char ready;
+    if (readSome(started[0], &ready, 1) != 1) {
+        std::fprintf(stderr, "bench_raw: the server did not start\n");
+        return 1;
+    }
+    ::close(started[0]);
+
+    auto start = std::chrono::steady_clock::now();
+    if (workload == "throughput") throughputClient(path, n);
+    else if (workload == "roundtrips") roundTripClient(path, n);
+    else connectionClient(path, n);
+    auto elapsed = std::chrono::steady_clock::now() - start;
+
+    int status = 0;
+    if (::waitpid(server, &status, 0) < 0) die("waitpid");
+    ::unlink(path);
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        std::fprintf(stderr, "bench_raw: the server failed\n");
+        return 1;
+    }
+    std::printf("%lld\n", static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+    return 0;
+}

@@ -1,0 +1,84 @@
+# The server side of bench/run.tcl, in a tclsh of its own so that client and
+# server are two processes, as they are in real use.
+#
+#   tclsh server.tcl unix DIR ?OPTIONS?   listens on DIR/throughput.sock,
+#                                         DIR/roundtrips.sock and
+#                                         DIR/connections.sock
+#   tclsh server.tcl tcp DIR ?OPTIONS?    listens on three ephemeral ports of
+#                                         127.0.0.1 (DIR unused)
+#
+# OPTIONS is a list of channel options (-buffersize N) that the data
+# workloads set on each connection besides their translation or buffering.
+#
+# Prints "ready ADDRESS ADDRESS ADDRESS" (throughput, round trips,
+# connections: socket paths or port numbers) once all three listen, serves
+# one connection at a time, and exits when its standard input closes, which
+# happens when the driver finishes or dies.
+#
+# The same procs serve both transports: everything after the accept is plain
+# Tcl channel code, so the only difference between the two runs is the
+# channel driver underneath. The two data workloads are served by a
+# blocking loop inside the accept handler, as the client is: that times the
+# channel path, not the event loop (the client is sequential, so nothing
+# waits for the handler to return).
+
+lassign $argv transport dir channelOptions
+
+# Reads and discards everything up to end of file, then answers with the
+# number of bytes read.
+proc throughput {channel args} {
+    chan configure $channel -translation binary {*}$::channelOptions
+    set total 0
+    while {1} {
+        incr total [string length [read $channel 65536]]
+        if {[eof $channel]} break
+    }
+    puts $channel $total
+    close $channel
+}
+
+# Echoes every line back until end of file.
+proc roundtrips {channel args} {
+    chan configure $channel -buffering line {*}$::channelOptions
+    while {[gets $channel line] >= 0} {
+        puts $channel $line
+    }
+    close $channel
+}
+
+# Closes each connection at once; the client waits for that end of file.
+proc connections {channel args} {
+    close $channel
+}
+
+set workloads {throughput roundtrips connections}
+set addresses {}
+switch -- $transport {
+    unix {
+        package require unix_sockets
+        foreach workload $workloads {
+            set path [file join $dir $workload.sock]
+            unix_sockets::listen $path $workload
+            lappend addresses $path
+        }
+    }
+    tcp {
+        foreach workload $workloads {
+            set listener [socket -server $workload -myaddr 127.0.0.1 0]
+            lappend addresses [lindex [chan configure $listener -sockname] 2]
+        }
+    }
+    default {
+        puts stderr "usage: server.tcl unix|tcp DIR ?OPTIONS?"
+        exit 2
+    }
+}
+
+chan configure stdin -blocking 0
+chan event stdin readable {
+    read stdin
+    if {[eof stdin]} {exit 0}
+}
+puts "ready $addresses"
+flush stdout
+vwait forever
