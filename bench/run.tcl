@@ -46,10 +46,10 @@
 # its CPU go idle sooner, and waking an idle virtual CPU costs more.
 #
 # -buffersize N sets that -buffersize on the Tcl channels of the two data
-# workloads, client and server side. Without it they keep Tcl's default of
-# 4096 bytes, which is what a script gets unless it asks: then every 64 KiB
-# write leaves as sixteen 4 KiB sends on either transport, and the Tcl
-# columns of the throughput row measure mostly that.
+# workloads, client and server side. Without it each transport keeps its
+# default, which is what a script gets unless it asks: 65536 bytes for
+# unix_sockets, Tcl's 4096 for TCP, where every 64 KiB write then leaves as
+# sixteen 4 KiB sends. -buffersize 65536 compares the drivers alone.
 #
 # How to read it. Each figure is the median of -repeat (3) runs; the runs of
 # the three transports are interleaved, and each round starts with another
