@@ -6,7 +6,6 @@
 #include "listener.hpp"
 #include "posix_error.hpp"
 #include "stream_channel.hpp"
-#include "tcl_obj.hpp"
 
 #include <cerrno>
 #include <climits>

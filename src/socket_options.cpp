@@ -27,11 +27,11 @@ int readSockname(const OptionSource& source, Tcl_Obj** value) {
 int readError(const OptionSource& source, Tcl_Obj** value) {
     // SO_ERROR clears itself when read; the error is kept where there is a
     // place for it, so that listing every option does not lose it.
-    int error = source.deferredError != nullptr ? *source.deferredError : 0;
+    int error = source.keptError != nullptr ? *source.keptError : 0;
     if (error == 0) {
         socklen_t length = sizeof(error);
         if (::getsockopt(source.fd, SOL_SOCKET, SO_ERROR, &error, &length) != 0) return errno;
-        if (source.deferredError != nullptr) *source.deferredError = error;
+        if (source.keptError != nullptr) *source.keptError = error;
     }
     *value = error != 0 ? Tcl_NewStringObj(Tcl_ErrnoMsg(error), -1) : Tcl_NewObj();
     return 0;

@@ -11,7 +11,7 @@ namespace unix_sockets {
 // SO_ERROR already read), or nullptr if it keeps none.
 struct OptionSource {
     int fd;
-    int* deferredError;
+    int* keptError;
 };
 
 // Reads one option's value. Returns 0 or an errno.

@@ -10,7 +10,6 @@
 
 #include <atomic>
 #include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <sys/socket.h>
 
@@ -34,7 +33,7 @@ struct StreamSocket {
     // The error -error reports from now on: a reset that input turned into
     // end of file (as Tcl's own sockets do), or SO_ERROR once read, which the
     // kernel forgets on reading. Errors on a stream socket are final.
-    int deferredError = 0;
+    int keptError = 0;
 };
 
 StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(instanceData); }
@@ -48,7 +47,7 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
         if (errno == ECONNRESET) {
             // The peer closed with data of ours unread. Everything it sent
             // before has been read by now, so this is its end of stream.
-            s->deferredError = errno;
+            s->keptError = errno;
             return 0;
         }
         *errorCodePtr = errno;
@@ -139,7 +138,7 @@ const ReadOnlyOption kOptions[] = {
 int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
                   Tcl_DString* result) {
     StreamSocket* s = self(instanceData);
-    OptionSource source{s->fd.get(), &s->deferredError};
+    OptionSource source{s->fd.get(), &s->keptError};
     return getTableOption(kOptions, source, s->channel, interp, optionName, result);
 }
 
