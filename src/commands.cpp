@@ -15,6 +15,7 @@
 #include <pwd.h>
 #include <string>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 namespace unix_sockets {
@@ -31,46 +32,49 @@ struct OptionSpec {
     int (*parse)(Tcl_Interp* interp, Tcl_Obj* value, Options& options);
 };
 
-// Parses the options of a command whose last `positionals` arguments are
-// positional: every word before them is an option and its value, or the
-// `--` that ends the options. Leaves the index of the first positional in
-// *first. A path that starts with a dash therefore needs no `--`.
+// Parses the options of a command that ends in `positionals` positional
+// arguments, by Tcl's socket rule: the options end at `--` or at the first
+// word that does not begin with a dash. A word is only taken for an option
+// while more than `positionals` words remain, so a path that begins with a
+// dash needs no `--` where a positional stands. Exactly `positionals` words
+// must then remain, else it is a wrong # args; leaves the index of the first
+// in *first. Names are checked as they come, values only once every word is
+// known to be in its place: a forgotten argument is a wrong # args, not a
+// bad value.
 template <typename Options>
 int parseOptions(Tcl_Interp* interp, int objc, Tcl_Obj* const objv[], int positionals,
                  const char* usage, const OptionSpec<Options>* table, Options& options,
                  int* first) {
-    const int end = objc - positionals;
-    if (end < 1) {
-        Tcl_WrongNumArgs(interp, 1, objv, usage);
-        return TCL_ERROR;
-    }
+    std::vector<std::pair<int, Tcl_Obj*>> given;  // table index and value, in order
     int i = 1;
-    while (i < end) {
-        if (std::strcmp(Tcl_GetString(objv[i]), "--") == 0) {
+    while (objc - i > positionals) {
+        const char* word = Tcl_GetString(objv[i]);
+        if (word[0] != '-') break;
+        if (std::strcmp(word, "--") == 0) {
             ++i;
             break;
         }
-        int index = 0;
         if (table[0].name == nullptr) {
             return usageError(interp,
-                              Tcl_ObjPrintf("bad option \"%s\": %s takes no options",
-                                            Tcl_GetString(objv[i]), Tcl_GetString(objv[0])),
-                              {"TCL", "LOOKUP", "INDEX", "option", Tcl_GetString(objv[i])});
+                              Tcl_ObjPrintf("bad option \"%s\": %s takes no options", word,
+                                            Tcl_GetString(objv[0])),
+                              {"TCL", "LOOKUP", "INDEX", "option", word});
         }
+        int index = 0;
         if (Tcl_GetIndexFromObjStruct(interp, objv[i], table, sizeof(table[0]), "option", 0,
                                       &index) != TCL_OK) {
             return TCL_ERROR;
         }
-        if (i + 1 >= end) {
-            return usageError(interp, Tcl_ObjPrintf("value for \"%s\" missing", table[index].name),
-                              {"TCL", "ARGUMENT", "MISSING"});
-        }
-        if (table[index].parse(interp, objv[i + 1], options) != TCL_OK) return TCL_ERROR;
+        // positionals >= 1, so two words or more remain: the value is there.
+        given.emplace_back(index, objv[i + 1]);
         i += 2;
     }
-    if (i != end) {
+    if (objc - i != positionals) {
         Tcl_WrongNumArgs(interp, 1, objv, usage);
         return TCL_ERROR;
+    }
+    for (const auto& [index, value] : given) {
+        if (table[index].parse(interp, value, options) != TCL_OK) return TCL_ERROR;
     }
     *first = i;
     return TCL_OK;
