@@ -133,8 +133,18 @@ int parsePermissions(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options)
     return TCL_OK;
 }
 
+// Whether getpwnam_r or getgrnam_r, having found nothing, says so with
+// this value. POSIX does not call "not found" an error and returns 0, but
+// some NSS modules return one of these instead (getpwnam_r(3), NOTES);
+// any other value is a real failure of the lookup.
+bool meansNotFound(int error) {
+    return error == 0 || error == ENOENT || error == ESRCH || error == EBADF || error == EPERM;
+}
+
 // A user or group given by name or by decimal number, as chown(1) takes it:
-// a number is taken as it is, a name must exist.
+// a number is taken as it is, a name must exist. A lookup that fails (the
+// descriptors are used up, the user database cannot be read) is a POSIX
+// error, not a name that does not exist.
 int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id) {
     const char* name = Tcl_GetString(value);
     // (uid_t)-1 means "leave unchanged" to chown, so it is not an id.
@@ -146,7 +156,8 @@ int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id)
     std::vector<char> buffer(16384);
     int error = 0;
     bool found = false;
-    do {
+    for (;;) {
+        // These return their error instead of setting errno.
         if (isUser) {
             passwd entry, *result = nullptr;
             error = ::getpwnam_r(name, &entry, buffer.data(), buffer.size(), &result);
@@ -158,9 +169,17 @@ int lookupId(Tcl_Interp* interp, Tcl_Obj* value, bool isUser, unsigned long* id)
             if (result != nullptr) *id = entry.gr_gid;
             found = result != nullptr;
         }
-        if (error == ERANGE) buffer.resize(buffer.size() * 4);
-    } while (error == ERANGE && buffer.size() <= (1u << 24));
-    if (found) return TCL_OK;
+        if (found) return TCL_OK;
+        if (error == EINTR) continue;
+        if (error == ERANGE && buffer.size() < (1u << 24)) {
+            buffer.resize(buffer.size() * 4);
+            continue;
+        }
+        break;
+    }
+    if (!meansNotFound(error)) {
+        return posixError(interp, error, isUser ? "look up user" : "look up group", value);
+    }
     return usageError(interp,
                       Tcl_ObjPrintf("%s \"%s\" does not exist", isUser ? "user" : "group", name),
                       {"TCL", "LOOKUP", isUser ? "USER" : "GROUP", name});
