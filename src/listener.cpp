@@ -1,8 +1,12 @@
 // The listener channel type.
 //
-// A Listener is owned by its channel and by whoever is running one of its
-// callbacks: an accept handler may close the listener that is calling it, so
-// the accept loop holds a reference and checks `closed` after every call.
+// A Listener is shared, by reference count, between its channel, the
+// deletion callback it registers in the interpreter that runs its handler,
+// and every accept loop that is running. Each holder releases its own
+// reference and the last one frees: an accept handler may close the
+// listener that calls it or delete its interpreter, and Tcl closes an
+// interpreter's channels and runs its deletion callbacks in an order that
+// differs between 8.6 and 9 and from one listener to the next.
 #include "listener.hpp"
 
 #include "event_source.hpp"
@@ -12,10 +16,7 @@
 #include "tcl_obj.hpp"
 
 #include <cerrno>
-#include <climits>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
+#include <utility>
 
 namespace unix_sockets {
 
@@ -26,38 +27,36 @@ namespace {
 // would spin, since the listening socket stays readable.
 constexpr int kExhaustionPauseMs = 100;
 
-// The socket file a listener made, identified by device and inode so that
-// closing removes it only while it is still ours: another listener may have
-// replaced it since.
-struct SocketFile {
-    std::string path;  // absolute, so a later `cd` does not matter
-    dev_t device = 0;
-    ino_t inode = 0;
-    bool made = false;
+// What the listener does with a connection.
+enum class Mode {
+    Serving,   // hands it to the handler in interp
+    Draining,  // the handler's interpreter is gone (deleted, or the listener
+               // moved to another thread): closes it at once, so the client
+               // reads end of file instead of waiting in the backlog
+    Closed,    // the channel is closed and the descriptor with it
+};
 
-    void removeIfOurs() {
-        struct stat now;
-        if (made && ::lstat(path.c_str(), &now) == 0 && S_ISSOCK(now.st_mode) &&
-            now.st_dev == device && now.st_ino == inode) {
-            ::unlink(path.c_str());
-        }
-        made = false;
-    }
+// Whether the event loop of the listener's thread watches its descriptor.
+enum class Watch {
+    Off,     // no: closed, or between two threads
+    On,      // a file handler accepts whenever it is readable
+    Paused,  // out of descriptors or memory: a timer turns it back On
 };
 
 struct Listener {
     UniqueFd fd;
     Tcl_Channel channel = nullptr;
-    // The interpreter that runs the handler; nullptr once it is deleted or
-    // the channel has moved to another thread: then nothing is accepted.
+    Mode mode = Mode::Serving;
+    Watch watch = Watch::Off;
+    Tcl_TimerToken resumeTimer = nullptr;  // while Paused
+    // The interpreter that runs the handler, with the key of our deletion
+    // callback in it; nullptr from the moment it is out of reach.
     Tcl_Interp* interp = nullptr;
+    std::string callbackKey;
     ObjRef handler;
     ObjRef name;  // the path as the script wrote it, for messages
     SocketFile file;
-    int refs = 1;  // the channel's, plus one per running accept loop
-    bool closed = false;
-    bool watching = false;  // a file handler is registered in this thread
-    Tcl_TimerToken resumeTimer = nullptr;
+    int refs = 0;
     bool exhaustionReported = false;
 };
 
@@ -66,50 +65,78 @@ void release(Listener* l) {
 }
 
 void acceptReady(void* clientData, int mask);
+void resumeAccepting(void* clientData);
 
-void startAccepting(Listener* l) {
-    if (l->watching || l->interp == nullptr || l->closed) return;
-    watchDescriptor(l->fd.get(), TCL_READABLE, acceptReady, l);
-    l->watching = true;
-}
-
-void stopAccepting(Listener* l) {
-    if (l->watching) unwatchDescriptor(l->fd.get());
-    l->watching = false;
-    if (l->resumeTimer != nullptr) Tcl_DeleteTimerHandler(l->resumeTimer);
-    l->resumeTimer = nullptr;
-}
-
-void interpDeleted(void* clientData, Tcl_Interp*) {
-    Listener* l = static_cast<Listener*>(clientData);
-    // Tcl removes this callback itself. The handler and name objects belong
-    // to the interpreter's thread, which is this one: free them here, not
-    // wherever the channel is finally closed.
-    l->interp = nullptr;
-    l->handler.reset();
-    l->name.reset();
-    stopAccepting(l);
-}
-
-// Leaves the interpreter: no more accepting, and no callback from it.
-void detachInterp(Listener* l) {
-    if (l->interp != nullptr) Tcl_DontCallWhenDeleted(l->interp, interpDeleted, l);
-    interpDeleted(l, nullptr);
+// The one place the watch changes: leaves the current state, enters the
+// next. A closed listener watches nothing.
+void setWatch(Listener* l, Watch next) {
+    if (l->mode == Mode::Closed) next = Watch::Off;
+    if (next == l->watch) return;
+    switch (l->watch) {
+    case Watch::On:
+        unwatchDescriptor(l->fd.get());
+        break;
+    case Watch::Paused:
+        Tcl_DeleteTimerHandler(l->resumeTimer);
+        l->resumeTimer = nullptr;
+        break;
+    case Watch::Off:
+        break;
+    }
+    switch (next) {
+    case Watch::On:
+        watchDescriptor(l->fd.get(), TCL_READABLE, acceptReady, l);
+        break;
+    case Watch::Paused:
+        l->resumeTimer = Tcl_CreateTimerHandler(kExhaustionPauseMs, resumeAccepting, l);
+        break;
+    case Watch::Off:
+        break;
+    }
+    l->watch = next;
 }
 
 void resumeAccepting(void* clientData) {
     Listener* l = static_cast<Listener*>(clientData);
     l->resumeTimer = nullptr;
-    startAccepting(l);
+    l->watch = Watch::Off;  // the timer has fired: nothing to cancel
+    setWatch(l, Watch::On);
+}
+
+void interpDeleted(void* clientData, Tcl_Interp*);
+
+// The handler's interpreter is gone or out of reach: from now on
+// connections are drained.
+void forgetInterp(Listener* l) {
+    Tcl_Interp* interp = std::exchange(l->interp, nullptr);
+    if (interp == nullptr) return;
+    // The handler and name objects belong to the interpreter's thread, which
+    // is this one: free them here, not wherever the channel is closed.
+    l->handler.reset();
+    l->name.reset();
+    if (l->mode == Mode::Serving) l->mode = Mode::Draining;
+    // While our deletion callback is registered, deleting it runs it, and it
+    // releases its reference. When it is not, the interpreter is being
+    // deleted and Tcl has taken it out of the table to run it (Tcl 8.6 takes
+    // the whole table at once, before it runs any): it will still run and
+    // release its reference then, so the Listener lives until it has.
+    if (Tcl_GetAssocData(interp, l->callbackKey.c_str(), nullptr) == l) {
+        Tcl_DeleteAssocData(interp, l->callbackKey.c_str());
+    }
+}
+
+void interpDeleted(void* clientData, Tcl_Interp*) {
+    Listener* l = static_cast<Listener*>(clientData);
+    forgetInterp(l);
+    release(l);
 }
 
 // accept4 failed with something other than "nothing more to accept".
 void acceptFailed(Listener* l, int error) {
     // Stop watching for a while: the connection stays queued and the socket
     // readable, so retrying at once would spin. Say so once per episode.
-    stopAccepting(l);
-    l->resumeTimer = Tcl_CreateTimerHandler(kExhaustionPauseMs, resumeAccepting, l);
-    if (l->exhaustionReported) return;
+    setWatch(l, Watch::Paused);
+    if (l->exhaustionReported || l->interp == nullptr) return;
     l->exhaustionReported = true;
     Tcl_Interp* interp = l->interp;
     Tcl_Preserve(interp);
@@ -147,17 +174,20 @@ void acceptReady(void* clientData, int) {
     Listener* l = static_cast<Listener*>(clientData);
     ++l->refs;
     // Take every pending connection on this one wake-up. The handler may
-    // close the listener or delete its interpreter; both end the loop.
-    while (!l->closed && l->interp != nullptr) {
-        int fd = ::accept4(l->fd.get(), nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd < 0) {
+    // close the listener, delete its interpreter or move it to another
+    // thread; each of those changes the mode or the watch and ends the loop
+    // where it has to.
+    while (l->mode != Mode::Closed && l->watch == Watch::On) {
+        UniqueFd connection(::accept4(l->fd.get(), nullptr, nullptr, SOCK_CLOEXEC));
+        if (!connection) {
             // The client went away while queued: try the next one.
             if (errno == EINTR || errno == ECONNABORTED || errno == EPROTO) continue;
             if (errno != EAGAIN && errno != EWOULDBLOCK) acceptFailed(l, errno);
             break;
         }
         l->exhaustionReported = false;
-        dispatch(l, UniqueFd(fd));
+        // Draining: the connection closes as it goes out of scope.
+        if (l->mode == Mode::Serving) dispatch(l, std::move(connection));
     }
     release(l);
 }
@@ -169,8 +199,9 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
     // close half of it; only the full close does anything.
     if (flags != 0) return 0;
     Listener* l = self(instanceData);
-    l->closed = true;
-    detachInterp(l);
+    setWatch(l, Watch::Off);
+    forgetInterp(l);
+    l->mode = Mode::Closed;
     l->fd.reset();
     l->file.removeIfOurs();
     release(l);
@@ -178,10 +209,18 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 }
 
 void threadActionProc(void* instanceData, int action) {
-    // The handler and its interpreter stay with the old thread, and nothing
-    // in the new one tells us which interpreter should run it: a listener
-    // moved to another thread accepts nothing more.
-    if (action == TCL_CHANNEL_THREAD_REMOVE) detachInterp(self(instanceData));
+    Listener* l = self(instanceData);
+    // File handlers belong to the thread that made them, and so do the
+    // handler and its interpreter; nothing in the new thread says which
+    // interpreter should run it. A listener moved to another thread drains
+    // its connections there until it is closed. Tcl also calls this when it
+    // makes the channel (insert) and closes it (remove).
+    if (action == TCL_CHANNEL_THREAD_REMOVE) {
+        setWatch(l, Watch::Off);
+        forgetInterp(l);
+    } else {
+        setWatch(l, Watch::On);
+    }
 }
 
 // A listener has no channel events of its own: it accepts through its own
@@ -224,155 +263,22 @@ const Tcl_ChannelType* listenerChannelType() {
     return &type;
 }
 
-// Whether some process accepts connections on the socket at the address.
-// Returns 0 if one does, ECONNREFUSED if the socket is stale, or the errno
-// that kept us from telling.
-int probeListener(const UnixAddress& address) {
-    UniqueFd probe(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!probe) return errno;
-    if (::connect(probe.get(), address.sockaddrPtr(), address.length()) == 0) return 0;
-    // A full backlog (EAGAIN) still means someone listens.
-    if (errno == EAGAIN || errno == EINPROGRESS) return 0;
-    return errno == ENOENT ? ECONNREFUSED : errno;
-}
-
-// Makes room at a filesystem path according to the replace policy.
-bool clearPath(const UnixAddress& address, ReplacePolicy policy, ListenFailure& failure) {
-    struct stat existing;
-    if (::lstat(address.path(), &existing) != 0) {
-        if (errno == ENOENT) return true;
-        failure = {errno, "looking at the existing file"};
-        return false;
-    }
-    if (!S_ISSOCK(existing.st_mode)) {
-        failure = {EEXIST, "it is not a socket, so it was left alone"};
-        return false;
-    }
-    switch (policy) {
-    case ReplacePolicy::Never:
-        failure = {EADDRINUSE, "a socket file exists and -replace is never"};
-        return false;
-    case ReplacePolicy::Stale:
-        if (int probe = probeListener(address); probe != ECONNREFUSED) {
-            failure = probe == 0 ? ListenFailure{EADDRINUSE, "another socket is listening there"}
-                                 : ListenFailure{probe, "checking whether the socket is stale"};
-            return false;
-        }
-        break;
-    case ReplacePolicy::Always:
-        break;
-    }
-    if (::unlink(address.path()) != 0 && errno != ENOENT) {
-        failure = {errno, "removing the existing socket"};
-        return false;
-    }
-    return true;
-}
-
-std::string absolutePath(const char* path) {
-    if (path[0] == '/') return path;
-    char cwd[PATH_MAX];
-    if (::getcwd(cwd, sizeof(cwd)) == nullptr) return path;
-    return std::string(cwd) + "/" + path;
-}
-
-// Gives the freshly bound socket file its owner, group and mode, through a
-// descriptor of the file itself: a path swapped for a symlink in between
-// cannot redirect them to another file. They are in place before listen(),
-// and until then every connect is refused, so nobody connects through a mode
-// or owner that was not asked for.
-bool setFileAttributes(int node, const std::string& path, const ListenOptions& options,
-                       ListenFailure& failure) {
-    if (options.setOwner || options.setGroup) {
-        uid_t owner = options.setOwner ? options.owner : static_cast<uid_t>(-1);
-        gid_t group = options.setGroup ? options.group : static_cast<gid_t>(-1);
-        if (::fchownat(node, "", owner, group, AT_EMPTY_PATH) != 0) {
-            failure = {errno, "setting the owner and group of the socket file"};
-            return false;
-        }
-    }
-    if (options.setPermissions) {
-        // fchmod does not work on an O_PATH descriptor; its /proc link does,
-        // and names exactly that inode. Without /proc, the path is all we have.
-        std::string link = "/proc/self/fd/" + std::to_string(node);
-        int result = ::chmod(link.c_str(), options.permissions);
-        if (result != 0 && errno == ENOENT) result = ::chmod(path.c_str(), options.permissions);
-        if (result != 0) {
-            failure = {errno, "setting the permissions of the socket file"};
-            return false;
-        }
-    }
-    return true;
-}
-
-// Where to bind a filesystem path: its absolute form when that fits, since
-// the name the kernel records is what peers read back as -peername, and an
-// absolute one can be passed back to connect from any directory.
-UnixAddress bindAddress(const UnixAddress& address) {
-    if (address.kind() != UnixAddress::Kind::Path || address.path()[0] == '/') return address;
-    UnixAddress absolute;
-    std::string path = absolutePath(address.path());
-    return UnixAddress::fromBytes(path.data(), path.size(), absolute) ? absolute : address;
-}
-
-// Creates, binds and listens; on success file describes the socket file.
-UniqueFd openListeningSocket(const UnixAddress& address, const ListenOptions& options,
-                             SocketFile& file, ListenFailure& failure) {
-    const bool onDisk = address.kind() == UnixAddress::Kind::Path;
-    if (onDisk && !clearPath(address, options.replace, failure)) return UniqueFd();
-
-    // Non-blocking: the accept loop stops at EAGAIN and must never block.
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
-    if (!fd) {
-        failure = {errno, "creating the socket"};
-        return UniqueFd();
-    }
-    // Linux creates the file with the socket's own mode less the umask, so
-    // this makes it born no more open than asked; setFileAttributes then sets
-    // it exactly. Elsewhere this may fail, and ordering alone keeps it safe.
-    if (options.setPermissions) (void)::fchmod(fd.get(), options.permissions);
-
-    const UnixAddress bound = bindAddress(address);
-    if (::bind(fd.get(), bound.sockaddrPtr(), bound.length()) != 0) {
-        failure = {errno, ""};
-        return UniqueFd();
-    }
-    if (onDisk) {
-        UniqueFd node(::open(bound.path(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
-        struct stat made;
-        if (!node || ::fstat(node.get(), &made) != 0) {
-            failure = {errno, "looking at the new socket file"};
-            return UniqueFd();
-        }
-        if (!S_ISSOCK(made.st_mode)) {
-            // Someone replaced it between bind and open: not ours to touch.
-            failure = {EEXIST, "the socket file was replaced as it was made"};
-            return UniqueFd();
-        }
-        file.path = absolutePath(bound.path());
-        file.device = made.st_dev;
-        file.inode = made.st_ino;
-        file.made = true;
-        if (!setFileAttributes(node.get(), file.path, options, failure)) {
-            file.removeIfOurs();
-            return UniqueFd();
-        }
-    }
-    if (::listen(fd.get(), options.backlog) != 0) {
-        failure = {errno, ""};
-        file.removeIfOurs();
-        return UniqueFd();
-    }
-    return fd;
-}
-
 }  // namespace
 
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
                            Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure) {
+    // Non-blocking: the accept loop stops at EAGAIN and must never block.
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    if (!fd) {
+        failure = {errno, "creating the socket"};
+        return nullptr;
+    }
     SocketFile file;
-    UniqueFd fd = openListeningSocket(address, options, file, failure);
-    if (!fd) return nullptr;
+    const int backlog = options.backlog;
+    auto listenStep = [backlog](int s) { return ::listen(s, backlog) == 0 ? 0 : errno; };
+    if (!bindSocket(fd.get(), SOCK_STREAM, address, options, listenStep, file, failure)) {
+        return nullptr;
+    }
 
     auto* l = new Listener{};
     l->fd = std::move(fd);
@@ -381,9 +287,11 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     l->handler = ObjRef(handler);
     l->name = ObjRef(name);
     std::string channelName = nextChannelName();
+    l->callbackKey = "unix_sockets listener " + channelName;
+    l->refs = 2;  // the channel's and the deletion callback's
+    Tcl_SetAssocData(interp, l->callbackKey.c_str(), interpDeleted, l);
     l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
-    Tcl_CallWhenDeleted(interp, interpDeleted, l);
-    startAccepting(l);
+    setWatch(l, Watch::On);
     return l->channel;
 }
 
