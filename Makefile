@@ -3,7 +3,10 @@
 # builds in a directory of its own under build/.
 #
 #   make demo      build, then run the seed's echo server and client
-#   make test      build, then run every test (exits non-zero on any failure)
+#   make test      build, then run every test (exits non-zero on any failure);
+#                  prints each skipped test and why it was, then the totals.
+#                  UNIX_SOCKETS_TEST_ALL=1 makes a skipped test fail the run
+#                  (CI sets it: there every test is expected to run)
 #   make install   install library, pkgIndex.tcl and man page (PREFIX, DESTDIR)
 #   make asan      run the tests with AddressSanitizer and UBSan
 #   make valgrind  run the tests under valgrind

@@ -3,12 +3,43 @@
 # non-zero when a test failed or none ran.
 #
 # The package is loaded from the build tree: ctest puts it first on
-# TCLLIBPATH and names the library it built in UNIX_SOCKETS_LIBRARY.
+# TCLLIBPATH and names the build directory in UNIX_SOCKETS_BUILD_DIR.
 
 package require tcltest 2.5
 namespace import ::tcltest::*
-tcltest::configure -verbose {body error}
+# "skip" prints "++++ NAME SKIPPED: CONSTRAINT" for every skipped test;
+# scripts/test-summary lists those lines after the totals.
+tcltest::configure -verbose {body error skip}
 tcltest::configure {*}$argv
+
+# Every test name is used once in a file: a second test of the same name
+# would make the failure reports of both ambiguous.
+namespace forget ::tcltest::test
+proc test {name args} {
+    if {[info exists ::testNames($name)]} {
+        error "[info script]: the test name $name is used twice"
+    }
+    set ::testNames($name) 1
+    uplevel 1 [list ::tcltest::test $name {*}$args]
+}
+
+# Says why a constraint is off, once per file; scripts/test-summary lists
+# these notes beside the skipped tests.
+proc constraintNote {name reason} {
+    puts "++++ constraint $name is off: $reason"
+}
+
+# A constraint that tells what is under test (Linux, Tcl 8.6's notifier),
+# not whether this machine was set up to run a test: a test it skips does
+# not apply here, and so scripts/test-summary does not count it against
+# UNIX_SOCKETS_TEST_ALL=1. Every other constraint (root, thread, ...) is
+# something CI provides, and a test skipped for it fails that run.
+proc platformConstraint {name value reason} {
+    testConstraint $name $value
+    if {!$value} {
+        puts "++++ constraint $name does not apply: $reason"
+    }
+}
 
 package require unix_sockets 1.0
 
@@ -19,32 +50,90 @@ if {[info exists ::env(ASAN_OPTIONS)]} {
 }
 
 # Tests across threads need the Thread package. Debian packages it for its
-# Tcl 8.6, where make test requires it; for a Tcl 9 built by hand it may be
-# missing, and then only those tests are skipped.
-testConstraint thread [expr {![catch {package require Thread}]}]
+# Tcl 8.6, where make test requires it; .ci/build-tcl9 installs it with Tcl
+# 9. A Tcl built by hand may lack it: then only those tests are skipped
+# (and, with UNIX_SOCKETS_TEST_ALL=1, make test fails).
+testConstraint thread [expr {![catch {package require Thread} threadError]}]
+if {![testConstraint thread]} {
+    constraintNote thread $threadError
+}
 
 # Runs a Tcl script (given on standard input) in a child tclsh as user
 # nobody, group nogroup, for the tests of who may connect; returns what it
-# printed, errors included.
+# printed, errors included. The child loads the package from a copy that
+# user nobody can read (see nobodyPackageDir), never from the build tree,
+# which may lie where nobody cannot go (a checkout under /root), and it
+# starts in /, for the same reason.
 proc asNobody {script} {
     if {[auto_execok setpriv] ne ""} {
         set command [list setpriv --reuid=nobody --regid=nogroup --clear-groups]
     } else {
         set command [list runuser -u nobody -g nogroup --]
     }
-    catch {exec {*}$command [info nameofexecutable] << $script 2>@1} out
+    set command [list env TCLLIBPATH=[list [nobodyPackageDir]] {*}$command]
+    set here [pwd]
+    cd /
+    try {
+        catch {exec {*}$command [info nameofexecutable] << $script 2>@1} out
+    } finally {
+        cd $here
+    }
     return $out
 }
 
+# A copy of the package directory this process loaded (pkgIndex.tcl and the
+# libraries), in a temporary directory of its own that everyone may read,
+# made on first use and removed by [finish]. Returns the directory that
+# holds the copy, for TCLLIBPATH.
+proc nobodyPackageDir {} {
+    if {![info exists ::nobodyLib]} {
+        set loaded [lindex [package ifneeded unix_sockets [package present unix_sockets]] 1]
+        set packageDir [file dirname $loaded]
+        set ::nobodyLib [exec mktemp -d /tmp/us-nobody.XXXXXX]
+        file attributes $::nobodyLib -permissions 0o755
+        set copy [file join $::nobodyLib [file tail $packageDir]]
+        file copy $packageDir $copy
+        file attributes $copy -permissions 0o755
+        foreach file [glob -directory $copy *] {
+            file attributes $file -permissions a+r
+        }
+    }
+    return $::nobodyLib
+}
+
 # Those tests need root, the nobody and nogroup accounts, setpriv or
-# runuser, and an interpreter and build tree that nobody may read.
+# runuser, and an interpreter that nobody may run (a Tcl built under a
+# private prefix may not be: .ci/run makes its prefix readable).
 testConstraint root [expr {[exec id -u] == 0}]
 testConstraint nobody [expr {![catch {exec id -u nobody}] && ![catch {exec getent group nogroup}]}]
-testConstraint runAsNobody [expr {
-    [testConstraint root] && [testConstraint nobody] &&
-    ([auto_execok setpriv] ne "" || [auto_execok runuser] ne "") &&
-    [asNobody {puts [package require unix_sockets]}] eq "1.0"
-}]
+proc nobodyCanRun {} {
+    if {![testConstraint root]} {
+        return "the tests do not run as root"
+    }
+    if {![testConstraint nobody]} {
+        return "there is no user nobody or no group nogroup"
+    }
+    if {[auto_execok setpriv] eq "" && [auto_execok runuser] eq ""} {
+        return "neither setpriv nor runuser is installed"
+    }
+    set out [asNobody {puts [package require unix_sockets]}]
+    if {$out ne [package present unix_sockets]} {
+        return "user nobody cannot run [info nameofexecutable] with the package: $out"
+    }
+    return ""
+}
+set reason [nobodyCanRun]
+testConstraint runAsNobody [expr {$reason eq ""}]
+if {$reason ne ""} {
+    constraintNote runAsNobody $reason
+}
+if {![testConstraint root]} {
+    constraintNote root "the tests do not run as root"
+}
+if {![testConstraint nobody]} {
+    constraintNote nobody "there is no user nobody or no group nogroup"
+}
+unset reason
 
 # Every socket path lives under one private directory, removed by [finish].
 # Kept short: a socket path must fit in 107 bytes.
@@ -107,6 +196,9 @@ proc finish {} {
     set failed $::tcltest::numTests(Failed)
     cleanupTests
     file delete -force $::tmpdir
+    if {[info exists ::nobodyLib]} {
+        file delete -force $::nobodyLib
+    }
     if {$total == 0} {
         puts stderr "[info script]: no test ran"
         exit 1
