@@ -5,6 +5,7 @@
 #include "unique_fd.hpp"
 
 #include <array>
+#include <cstdint>
 #include <sys/epoll.h>
 #include <sys/select.h>
 #include <unordered_map>
@@ -17,11 +18,15 @@ struct Watch {
     int mask;
     Tcl_FileProc* proc;
     void* clientData;
+    // Sent with every event of this watch, along with the descriptor: the
+    // number is reused as soon as it is closed, the generation is not.
+    uint32_t generation;
 };
 
 // One per thread, since file handlers belong to the thread's notifier.
 struct EpollSet {
     UniqueFd epoll;
+    uint32_t nextGeneration = 0;
     std::unordered_map<int, Watch> watches;
 };
 
@@ -45,16 +50,29 @@ int tclMask(uint32_t events, int wanted) {
     return mask & wanted;
 }
 
+// What epoll hands back with an event: the descriptor in the low half, the
+// watch's generation in the high half.
+uint64_t eventKey(int fd, uint32_t generation) {
+    return (static_cast<uint64_t>(generation) << 32) | static_cast<uint32_t>(fd);
+}
+
 // The epoll descriptor is readable: some watched descriptor is ready.
 void epollReady(void* clientData, int) {
     EpollSet* set = static_cast<EpollSet*>(clientData);
     std::array<epoll_event, 64> ready;
     int count = ::epoll_wait(set->epoll.get(), ready.data(), static_cast<int>(ready.size()), 0);
     for (int i = 0; i < count; ++i) {
-        // A handler may unwatch or close any descriptor, so each one is
-        // looked up again when its turn comes.
-        auto found = set->watches.find(ready[i].data.fd);
-        if (found == set->watches.end()) continue;
+        // A handler may unwatch or close any descriptor, and open a new one
+        // that gets the same number, so each event is looked up again when
+        // its turn comes and dropped unless its watch is the very one it was
+        // made for: the new descriptor has readiness of its own, or none.
+        // A watch made again for a descriptor still ready loses nothing:
+        // epoll is level-triggered and reports it in the next round. A
+        // stale event could only match after 2^32 new watches in one round.
+        int fd = static_cast<int>(static_cast<uint32_t>(ready[i].data.u64));
+        uint32_t generation = static_cast<uint32_t>(ready[i].data.u64 >> 32);
+        auto found = set->watches.find(fd);
+        if (found == set->watches.end() || found->second.generation != generation) continue;
         Watch watch = found->second;
         int mask = tclMask(ready[i].events, watch.mask);
         if (mask != 0) watch.proc(watch.clientData, mask);
@@ -99,12 +117,22 @@ void watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     }
     EpollSet* set = currentSet();
     if (!set->epoll) return;
-    auto [entry, added] = set->watches.insert_or_assign(fd, Watch{mask, proc, clientData});
-    (void)entry;
     epoll_event event{};
     event.events = epollEvents(mask);
-    event.data.fd = fd;
-    ::epoll_ctl(set->epoll.get(), added ? EPOLL_CTL_ADD : EPOLL_CTL_MOD, fd, &event);
+    auto found = set->watches.find(fd);
+    if (found != set->watches.end()) {
+        Watch& watch = found->second;
+        event.data.u64 = eventKey(fd, watch.generation);
+        ::epoll_ctl(set->epoll.get(), EPOLL_CTL_MOD, fd, &event);
+        watch.mask = mask;
+        watch.proc = proc;
+        watch.clientData = clientData;
+        return;
+    }
+    uint32_t generation = set->nextGeneration++;
+    event.data.u64 = eventKey(fd, generation);
+    ::epoll_ctl(set->epoll.get(), EPOLL_CTL_ADD, fd, &event);
+    set->watches.emplace(fd, Watch{mask, proc, clientData, generation});
 }
 
 void unwatchDescriptor(int fd) {
