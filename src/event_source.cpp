@@ -2,17 +2,99 @@
 
 #if UNIX_SOCKETS_OWN_EPOLL
 
-#include "unique_fd.hpp"
-
 #include <array>
+#include <cerrno>
 #include <cstdint>
+#include <fcntl.h>
+#include <mutex>
 #include <sys/epoll.h>
 #include <sys/select.h>
+#include <unistd.h>
 #include <unordered_map>
 
 namespace unix_sockets {
 
 namespace {
+
+// ---- Low numbers kept for epoll sets ------------------------------------------
+//
+// Linux gives a new descriptor the lowest free number, so an epoll set made
+// while every number below FD_SETSIZE is taken cannot be moved down either:
+// F_DUPFD would find nothing free below it. Such a thread (one that loads
+// the package late, or is handed a channel without loading it) can only get
+// a number kept free for it in advance. The first load reserves a few,
+// each holding a copy of an empty epoll instance; a thread takes one by
+// dup3'ing its epoll set onto it and gives it back at exit by dup3'ing the
+// placeholder onto it again. dup3 replaces in one step, so the number is
+// never free for another thread's open to take. The pool is process-wide and
+// its descriptors live as long as the process, a constant five; they are
+// close-on-exec like everything else.
+
+constexpr int kReservedSlots = 4;
+
+struct Slot {
+    int fd = -1;  // -1 until reserved
+    bool taken = false;
+};
+
+// Plain values, so nothing is destroyed at exit while a thread may still be
+// ending; guarded by slotMutex, as any thread may load the package or end.
+std::mutex slotMutex;
+int placeholder = -1;  // the empty epoll instance the free slots are copies of
+std::array<Slot, kReservedSlots> slots;
+
+// Fills the pool with numbers below FD_SETSIZE, as far as there are free ones.
+void reserveSlots() {
+    std::lock_guard<std::mutex> lock(slotMutex);
+    if (placeholder < 0) {
+        // Its own number does not matter: it is only ever copied from.
+        placeholder = ::epoll_create1(EPOLL_CLOEXEC);
+        if (placeholder < 0) return;
+    }
+    for (Slot& slot : slots) {
+        if (slot.fd >= 0) continue;
+        int fd = ::fcntl(placeholder, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return;
+        if (fd >= FD_SETSIZE) {
+            // Loaded too late to reserve any; a later load may find some.
+            ::close(fd);
+            return;
+        }
+        slot.fd = fd;
+    }
+}
+
+// Moves fd onto a free reserved number, closing the original; returns that
+// number, or -1 (fd untouched) when none is free.
+int moveToReservedSlot(int fd) {
+    std::lock_guard<std::mutex> lock(slotMutex);
+    for (Slot& slot : slots) {
+        if (slot.fd < 0 || slot.taken) continue;
+        if (::dup3(fd, slot.fd, O_CLOEXEC) < 0) return -1;
+        ::close(fd);
+        slot.taken = true;
+        return slot.fd;
+    }
+    return -1;
+}
+
+// Closes the epoll set on a reserved number and frees the number again.
+void returnReservedSlot(int fd) {
+    std::lock_guard<std::mutex> lock(slotMutex);
+    for (Slot& slot : slots) {
+        if (slot.fd != fd) continue;
+        slot.taken = false;
+        if (::dup3(placeholder, fd, O_CLOEXEC) < 0) {
+            // Cannot happen with both descriptors open; if it did, the slot
+            // is dropped and a later load reserves another.
+            ::close(fd);
+            slot.fd = -1;
+        }
+        return;
+    }
+}
+
+// ---- The epoll set of a thread --------------------------------------------------
 
 struct Watch {
     int mask;
@@ -25,7 +107,8 @@ struct Watch {
 
 // One per thread, since file handlers belong to the thread's notifier.
 struct EpollSet {
-    UniqueFd epoll;
+    int epoll = -1;               // -1 until made (openEpoll)
+    bool inReservedSlot = false;  // then given back at exit, not closed
     uint32_t nextGeneration = 0;
     std::unordered_map<int, Watch> watches;
 };
@@ -60,7 +143,7 @@ uint64_t eventKey(int fd, uint32_t generation) {
 void epollReady(void* clientData, int) {
     EpollSet* set = static_cast<EpollSet*>(clientData);
     std::array<epoll_event, 64> ready;
-    int count = ::epoll_wait(set->epoll.get(), ready.data(), static_cast<int>(ready.size()), 0);
+    int count = ::epoll_wait(set->epoll, ready.data(), static_cast<int>(ready.size()), 0);
     for (int i = 0; i < count; ++i) {
         // A handler may unwatch or close any descriptor, and open a new one
         // that gets the same number, so each event is looked up again when
@@ -79,60 +162,94 @@ void epollReady(void* clientData, int) {
     }
 }
 
+// Makes the thread's epoll set at a number select() can watch and hands it
+// to Tcl's notifier. Returns 0 or an errno.
+int openEpoll(EpollSet* set) {
+    int fd = ::epoll_create1(EPOLL_CLOEXEC);
+    if (fd < 0) return errno;
+    if (fd >= FD_SETSIZE) {
+        int slot = moveToReservedSlot(fd);
+        if (slot < 0) {
+            // Out of select()'s reach, and no number kept for it: every
+            // number Tcl 8.6 can watch is taken, which is what EMFILE says.
+            ::close(fd);
+            return EMFILE;
+        }
+        fd = slot;
+        set->inReservedSlot = true;
+    }
+    set->epoll = fd;
+    Tcl_CreateFileHandler(fd, TCL_READABLE, epollReady, set);
+    return 0;
+}
+
 void threadExiting(void*) {
     EpollSet* set = threadSet;
     threadSet = nullptr;
-    if (set->epoll) Tcl_DeleteFileHandler(set->epoll.get());
+    if (set->epoll >= 0) {
+        Tcl_DeleteFileHandler(set->epoll);
+        if (set->inReservedSlot) {
+            returnReservedSlot(set->epoll);
+        } else {
+            ::close(set->epoll);
+        }
+    }
     delete set;
 }
 
 EpollSet* currentSet() {
     if (threadSet != nullptr) return threadSet;
-    auto* set = new EpollSet{};
-    set->epoll = UniqueFd(::epoll_create1(EPOLL_CLOEXEC));
-    // Unusable if it is itself out of select()'s reach; then high
-    // descriptors stay unwatched rather than abort the process.
-    if (set->epoll && set->epoll.get() >= FD_SETSIZE) set->epoll.reset();
-    if (set->epoll) Tcl_CreateFileHandler(set->epoll.get(), TCL_READABLE, epollReady, set);
-    threadSet = set;
+    threadSet = new EpollSet{};
     Tcl_CreateThreadExitHandler(threadExiting, nullptr);
-    return set;
+    return threadSet;
 }
 
 }  // namespace
 
 void prepareEventSource() {
+    reserveSlots();
     // Tcl 8.6 starts its notifier thread, and opens that thread's trigger
     // pipe, at the first wait for an event; a pipe opened once descriptors
     // have passed FD_SETSIZE aborts the process. Start it now, while they
     // are low (the hook only starts the thread; the service mode stays).
     Tcl_ServiceModeHook(TCL_SERVICE_ALL);
-    currentSet();
+    // Made now, while numbers are low, if it can be; if not, the first
+    // watch of a high descriptor tries again and reports the failure.
+    EpollSet* set = currentSet();
+    if (set->epoll < 0) openEpoll(set);
 }
 
-void watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
+int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     if (fd < FD_SETSIZE) {
         Tcl_CreateFileHandler(fd, mask, proc, clientData);
-        return;
+        return 0;
     }
     EpollSet* set = currentSet();
-    if (!set->epoll) return;
+    if (set->epoll < 0) {
+        // Tried again at each watch: descriptors may have been freed since.
+        if (int error = openEpoll(set)) return error;
+    }
     epoll_event event{};
     event.events = epollEvents(mask);
     auto found = set->watches.find(fd);
     if (found != set->watches.end()) {
         Watch& watch = found->second;
         event.data.u64 = eventKey(fd, watch.generation);
-        ::epoll_ctl(set->epoll.get(), EPOLL_CTL_MOD, fd, &event);
+        if (::epoll_ctl(set->epoll, EPOLL_CTL_MOD, fd, &event) != 0) {
+            int error = errno;
+            unwatchDescriptor(fd);
+            return error;
+        }
         watch.mask = mask;
         watch.proc = proc;
         watch.clientData = clientData;
-        return;
+        return 0;
     }
     uint32_t generation = set->nextGeneration++;
     event.data.u64 = eventKey(fd, generation);
-    ::epoll_ctl(set->epoll.get(), EPOLL_CTL_ADD, fd, &event);
+    if (::epoll_ctl(set->epoll, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
     set->watches.emplace(fd, Watch{mask, proc, clientData, generation});
+    return 0;
 }
 
 void unwatchDescriptor(int fd) {
@@ -142,7 +259,7 @@ void unwatchDescriptor(int fd) {
     }
     EpollSet* set = threadSet;
     if (set == nullptr || set->watches.erase(fd) == 0) return;
-    ::epoll_ctl(set->epoll.get(), EPOLL_CTL_DEL, fd, nullptr);
+    ::epoll_ctl(set->epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 }  // namespace unix_sockets
@@ -153,8 +270,9 @@ namespace unix_sockets {
 
 void prepareEventSource() {}
 
-void watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
+int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     Tcl_CreateFileHandler(fd, mask, proc, clientData);
+    return 0;
 }
 
 void unwatchDescriptor(int fd) { Tcl_DeleteFileHandler(fd); }

@@ -4,20 +4,37 @@
 // select() notifier cannot: its fd_sets end at FD_SETSIZE (1024), and a
 // handler for a higher descriptor aborts the process. There, descriptors
 // from FD_SETSIZE up are watched by an epoll set of the thread's own, and
-// only the epoll descriptor, made while descriptors are still low, is
+// only the epoll descriptor, which must itself be below FD_SETSIZE, is
 // handed to Tcl's notifier. Everything else goes to Tcl_CreateFileHandler.
+//
+// A thread's epoll set is made when the package is loaded into one of its
+// interpreters, or at its first watch of a high descriptor (a thread that
+// was handed a channel without loading the package). If every number below
+// FD_SETSIZE is taken by then, it takes one of a few low numbers reserved
+// when the package was first loaded; if none is left, high descriptors
+// cannot be watched in that thread, and watchDescriptor says so.
 #pragma once
 
 #include "tcl_compat.hpp"
 
 namespace unix_sockets {
 
-// Prepares the current thread to watch high descriptors; called when the
-// package is loaded into an interpreter, before descriptors run high.
+// Reserves the low numbers, if not yet done, and prepares the current
+// thread to watch high descriptors; called whenever the package is loaded
+// into an interpreter, which should happen before descriptors run high.
 void prepareEventSource();
 
-// As Tcl_CreateFileHandler and Tcl_DeleteFileHandler, for any descriptor.
-void watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData);
+// As Tcl_CreateFileHandler, for any descriptor, or changes the mask of a
+// watch already made. Returns 0, or an errno when the descriptor cannot be
+// watched in this thread (EMFILE: every number the epoll set could have is
+// taken; or epoll_ctl's error). After a failure the descriptor is not
+// watched at all, so no event for it will ever come: the caller must tell
+// its script. Callers that ignore the result keep the old, silent
+// behaviour; the listener still does.
+int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData);
+
+// As Tcl_DeleteFileHandler, for any descriptor; nothing if it is not
+// watched in this thread.
 void unwatchDescriptor(int fd);
 
 }  // namespace unix_sockets

@@ -27,12 +27,20 @@ constexpr int kDefaultBufferSize = 64 * 1024;
 struct StreamSocket {
     UniqueFd fd;
     Tcl_Channel channel = nullptr;
-    // The events Tcl last asked watchProc for; nonzero while a file handler
-    // is registered in the current thread.
+    // The events Tcl last asked watchProc for.
     int watchMask = 0;
+    // A file handler (or epoll watch) is registered in the current thread.
+    bool watching = false;
+    // Why the descriptor cannot be watched (0 while it can): see watchProc.
+    // From then on every read and write fails with it, since no readiness
+    // will ever be reported.
+    int watchError = 0;
+    // The one event that runs the script's handlers after a failed watch.
+    Tcl_TimerToken watchErrorEvent = nullptr;
     // The error -error reports from now on: a reset that input turned into
-    // end of file (as Tcl's own sockets do), or SO_ERROR once read, which the
-    // kernel forgets on reading. Errors on a stream socket are final.
+    // end of file (as Tcl's own sockets do), SO_ERROR once read, which the
+    // kernel forgets on reading, or watchError. Errors on a stream socket
+    // are final.
     int keptError = 0;
 };
 
@@ -40,6 +48,10 @@ StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(insta
 
 int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     StreamSocket* s = self(instanceData);
+    if (s->watchError != 0) {
+        *errorCodePtr = s->watchError;
+        return -1;
+    }
     for (;;) {
         ssize_t got = ::recv(s->fd.get(), buf, static_cast<size_t>(toRead), 0);
         if (got >= 0) return static_cast<int>(got);
@@ -57,6 +69,10 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
 
 int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
     StreamSocket* s = self(instanceData);
+    if (s->watchError != 0) {
+        *errorCodePtr = s->watchError;
+        return -1;
+    }
     for (;;) {
         // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE
         // that would kill a tclsh which did not ask for signals.
@@ -69,7 +85,10 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
 }
 
 void stopWatching(StreamSocket* s) {
-    if (s->watchMask != 0) unwatchDescriptor(s->fd.get());
+    if (s->watching) unwatchDescriptor(s->fd.get());
+    s->watching = false;
+    if (s->watchErrorEvent != nullptr) Tcl_DeleteTimerHandler(s->watchErrorEvent);
+    s->watchErrorEvent = nullptr;
     s->watchMask = 0;
 }
 
@@ -105,6 +124,14 @@ void fileReady(void* clientData, int mask) {
     Tcl_NotifyChannel(static_cast<Tcl_Channel>(clientData), mask);
 }
 
+void watchErrorReady(void* clientData) {
+    StreamSocket* s = self(clientData);
+    s->watchErrorEvent = nullptr;
+    // The handlers' reads and writes fail with watchError; one may close
+    // the channel, so s is not touched after this.
+    Tcl_NotifyChannel(s->channel, s->watchMask);
+}
+
 void watchProc(void* instanceData, int mask) {
     StreamSocket* s = self(instanceData);
     if (mask == s->watchMask) return;
@@ -112,8 +139,25 @@ void watchProc(void* instanceData, int mask) {
         stopWatching(s);
         return;
     }
-    watchDescriptor(s->fd.get(), mask, fileReady, s->channel);
     s->watchMask = mask;
+    if (s->watchError == 0) {
+        int error = watchDescriptor(s->fd.get(), mask, fileReady, s->channel);
+        s->watching = error == 0;
+        if (error == 0) return;
+        // Tcl 8.6 and a descriptor from 1024 up, in a thread whose epoll set
+        // found no number below 1024 (event_source.hpp). A channel that
+        // waits for an event that cannot come would hang its script without
+        // a word, so the error becomes the channel's: -error reports it.
+        s->watchError = error;
+        if (s->keptError == 0) s->keptError = error;
+    }
+    // Instead of readiness, one event now: the handlers run, and their read
+    // or write fails with the reason. Tcl calls watchProc again after every
+    // handler, with the same mask if nothing changed, and that schedules
+    // nothing: a handler that ignores the error is not called in a loop.
+    if (s->watchErrorEvent == nullptr) {
+        s->watchErrorEvent = Tcl_CreateTimerHandler(0, watchErrorReady, s);
+    }
 }
 
 int getHandleProc(void* instanceData, int, void** handlePtr) {
