@@ -1,0 +1,149 @@
+// A test helper preloaded (LD_PRELOAD) into a child tclsh: it makes chosen
+// system calls fail, so that tests reach the failure paths a healthy system
+// never takes (a listen that fails after it has already changed something).
+//
+// UNIX_SOCKETS_FAULTS lists the failures, separated by commas, each as
+// call:N:ERRNO: the Nth call of `call` fails with ERRNO, given by name
+// (EPERM). N counts from the moment the variable last changed, so a script
+// sets it just before the command under test; `*` fails every call. The calls:
+// socket bind listen accept4 fchownat chmod unlink fchmodat2 (made through
+// syscall()).
+//
+// Not part of the package: CMake builds it next to the tests only.
+#include <cerrno>
+#include <cstdarg>
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <map>
+#include <mutex>
+#include <string>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+namespace {
+
+struct ErrnoName {
+    const char* name;
+    int value;
+};
+
+const ErrnoName kErrnos[] = {
+    {"EPERM", EPERM},   {"ENOENT", ENOENT},     {"EIO", EIO},           {"EACCES", EACCES},
+    {"EEXIST", EEXIST}, {"EINVAL", EINVAL},     {"EMFILE", EMFILE},     {"ENFILE", ENFILE},
+    {"ENOSPC", ENOSPC}, {"EROFS", EROFS},       {"ENOMEM", ENOMEM},     {"ENOBUFS", ENOBUFS},
+    {"ENOSYS", ENOSYS}, {"EADDRINUSE", EADDRINUSE}, {"EINTR", EINTR},   {"EDQUOT", EDQUOT},
+    {"ENOTSUP", ENOTSUP},
+};
+
+std::mutex lock;
+std::string seen;
+std::map<std::string, long> counts;
+
+int errnoNamed(const std::string& name) {
+    for (const ErrnoName& e : kErrnos) {
+        if (name == e.name) return e.value;
+    }
+    return EIO;
+}
+
+// The errno the current call of `call` is to fail with, or 0.
+int injected(const char* call) {
+    const char* spec = std::getenv("UNIX_SOCKETS_FAULTS");
+    std::lock_guard<std::mutex> guard(lock);
+    const std::string now = spec != nullptr ? spec : "";
+    if (now != seen) {
+        seen = now;
+        counts.clear();
+    }
+    if (now.empty()) return 0;
+    const long n = ++counts[call];
+    size_t start = 0;
+    while (start <= now.size()) {
+        size_t end = now.find(',', start);
+        if (end == std::string::npos) end = now.size();
+        const std::string item = now.substr(start, end - start);
+        const size_t first = item.find(':');
+        const size_t second = item.find(':', first + 1);
+        if (first != std::string::npos && second != std::string::npos &&
+            item.compare(0, first, call) == 0 && first == std::strlen(call)) {
+            const std::string which = item.substr(first + 1, second - first - 1);
+            if (which == "*" || std::atol(which.c_str()) == n) {
+                return errnoNamed(item.substr(second + 1));
+            }
+        }
+        start = end + 1;
+    }
+    return 0;
+}
+
+template <typename Function>
+Function real(const char* name) {
+    return reinterpret_cast<Function>(dlsym(RTLD_NEXT, name));
+}
+
+}  // namespace
+
+#define FAIL_IF_INJECTED(call)     \
+    if (int error = injected(call)) { \
+        errno = error;             \
+        return -1;                 \
+    }
+
+extern "C" {
+
+int socket(int domain, int type, int protocol) noexcept {
+    FAIL_IF_INJECTED("socket");
+    return real<int (*)(int, int, int)>("socket")(domain, type, protocol);
+}
+
+int bind(int fd, const sockaddr* address, socklen_t length) noexcept {
+    FAIL_IF_INJECTED("bind");
+    return real<int (*)(int, const sockaddr*, socklen_t)>("bind")(fd, address, length);
+}
+
+int listen(int fd, int backlog) noexcept {
+    FAIL_IF_INJECTED("listen");
+    return real<int (*)(int, int)>("listen")(fd, backlog);
+}
+
+int accept4(int fd, sockaddr* address, socklen_t* length, int flags) {
+    FAIL_IF_INJECTED("accept4");
+    return real<int (*)(int, sockaddr*, socklen_t*, int)>("accept4")(fd, address, length, flags);
+}
+
+int fchownat(int dirfd, const char* path, uid_t owner, gid_t group, int flags) noexcept {
+    FAIL_IF_INJECTED("fchownat");
+    return real<int (*)(int, const char*, uid_t, gid_t, int)>("fchownat")(dirfd, path, owner,
+                                                                          group, flags);
+}
+
+int chmod(const char* path, mode_t mode) noexcept {
+    FAIL_IF_INJECTED("chmod");
+    return real<int (*)(const char*, mode_t)>("chmod")(path, mode);
+}
+
+int unlink(const char* path) noexcept {
+    FAIL_IF_INJECTED("unlink");
+    return real<int (*)(const char*)>("unlink")(path);
+}
+
+long syscall(long number, ...) noexcept {
+    va_list arguments;
+    va_start(arguments, number);
+    long a[6];
+    for (long& argument : a) argument = va_arg(arguments, long);
+    va_end(arguments);
+#ifdef SYS_fchmodat2
+    const long fchmodat2 = SYS_fchmodat2;
+#else
+    const long fchmodat2 = 452;  // the generic table's number
+#endif
+    if (number == fchmodat2) FAIL_IF_INJECTED("fchmodat2");
+    return real<long (*)(long, ...)>("syscall")(number, a[0], a[1], a[2], a[3], a[4], a[5]);
+}
+
+}  // extern "C"
