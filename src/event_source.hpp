@@ -29,9 +29,8 @@ void prepareEventSource();
 // watched in this thread (EMFILE: every number the epoll set could have is
 // taken; or epoll_ctl's error). After a failure the descriptor is not
 // watched at all, so no event for it will ever come: the caller must tell
-// its script. Callers that ignore the result keep the old, silent
-// behaviour; the listener still does.
-int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData);
+// its script.
+[[nodiscard]] int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData);
 
 // As Tcl_DeleteFileHandler, for any descriptor; nothing if it is not
 // watched in this thread.

@@ -57,6 +57,8 @@ struct Listener {
     ObjRef name;  // the path as the script wrote it, for messages
     SocketFile file;
     int refs = 0;
+    // Why the last watch could not be made (0 if it could).
+    int watchError = 0;
     bool exhaustionReported = false;
 };
 
@@ -66,6 +68,7 @@ void release(Listener* l) {
 
 void acceptReady(void* clientData, int mask);
 void resumeAccepting(void* clientData);
+void reportPause(Listener* l, int error, const char* action);
 
 // The one place the watch changes: leaves the current state, enters the
 // next. A closed listener watches nothing.
@@ -85,8 +88,14 @@ void setWatch(Listener* l, Watch next) {
     }
     switch (next) {
     case Watch::On:
-        watchDescriptor(l->fd.get(), TCL_READABLE, acceptReady, l);
-        break;
+        l->watchError = watchDescriptor(l->fd.get(), TCL_READABLE, acceptReady, l);
+        if (l->watchError == 0) break;
+        // Tcl 8.6 with no number below 1024 left for this thread's epoll set
+        // (event_source.hpp): connections would wait unseen. Try again later,
+        // as when accepting runs out of descriptors, and say why.
+        next = Watch::Paused;
+        reportPause(l, l->watchError, "watch for connections on");
+        [[fallthrough]];
     case Watch::Paused:
         l->resumeTimer = Tcl_CreateTimerHandler(kExhaustionPauseMs, resumeAccepting, l);
         break;
@@ -131,19 +140,25 @@ void interpDeleted(void* clientData, Tcl_Interp*) {
     release(l);
 }
 
-// accept4 failed with something other than "nothing more to accept".
-void acceptFailed(Listener* l, int error) {
-    // Stop watching for a while: the connection stays queued and the socket
-    // readable, so retrying at once would spin. Say so once per episode.
-    setWatch(l, Watch::Paused);
+// Says why connections wait in the backlog, as a background error in the
+// handler's interpreter, once until a connection is accepted again.
+void reportPause(Listener* l, int error, const char* action) {
     if (l->exhaustionReported || l->interp == nullptr) return;
     l->exhaustionReported = true;
     Tcl_Interp* interp = l->interp;
     Tcl_Preserve(interp);
     std::string detail = "accepting again in " + std::to_string(kExhaustionPauseMs) + " ms";
-    posixError(interp, error, "accept a connection on", l->name.get(), detail.c_str());
+    posixError(interp, error, action, l->name.get(), detail.c_str());
     Tcl_BackgroundException(interp, TCL_ERROR);
     Tcl_Release(interp);
+}
+
+// accept4 failed with something other than "nothing more to accept".
+void acceptFailed(Listener* l, int error) {
+    // Stop watching for a while: the connection stays queued and the socket
+    // readable, so retrying at once would spin.
+    setWatch(l, Watch::Paused);
+    reportPause(l, error, "accept a connection on");
 }
 
 // Hands a new connection to the accept handler.
@@ -283,15 +298,25 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     auto* l = new Listener{};
     l->fd = std::move(fd);
     l->file = std::move(file);
+    l->refs = 1;  // the channel's
+    std::string channelName = nextChannelName();
+    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
+    setWatch(l, Watch::On);
+    if (l->watch != Watch::On) {
+        // A listener that could never accept is a failed listen, not one
+        // that reports it later (there is no interpreter yet to tell).
+        failure = {l->watchError, l->watchError == EMFILE
+                                      ? "no descriptor below 1024 is left for Tcl 8.6's event loop"
+                                      : "watching it in this thread's event loop"};
+        Tcl_Close(nullptr, l->channel);
+        return nullptr;
+    }
     l->interp = interp;
     l->handler = ObjRef(handler);
     l->name = ObjRef(name);
-    std::string channelName = nextChannelName();
     l->callbackKey = "unix_sockets listener " + channelName;
-    l->refs = 2;  // the channel's and the deletion callback's
+    ++l->refs;  // the deletion callback's
     Tcl_SetAssocData(interp, l->callbackKey.c_str(), interpDeleted, l);
-    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
-    setWatch(l, Watch::On);
     return l->channel;
 }
 
