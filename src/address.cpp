@@ -57,12 +57,6 @@ bool UnixAddress::fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem) {
     }
 
     const bool abstract = bytes[0] == '\0';
-#ifndef __linux__
-    if (abstract) {
-        problem = {EAFNOSUPPORT, "abstract names exist only on Linux"};
-        return false;
-    }
-#endif
     if (!abstract && std::memchr(bytes, '\0', size) != nullptr) {
         problem = {EINVAL, "a filesystem path cannot contain a NUL byte"};
         return false;
