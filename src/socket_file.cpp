@@ -230,8 +230,11 @@ bool rehearse(int type, const UnixAddress& address, const FileOptions& options,
     UniqueFd directory(::open(directoryPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     for (int attempt = 0; attempt < kScratchAttempts; ++attempt) {
         UnixAddress scratch;
-        // No usable scratch name (a path at the very limit of sun_path in a
-        // system without /proc): the replacement goes ahead unrehearsed.
+        // No usable scratch name: it does not fit beside the path, and the
+        // directory could not be opened (out of descriptors, say): the
+        // replacement goes ahead unrehearsed. Without /proc the name through
+        // it is still made; its bind fails with ENOENT, and so does the
+        // rehearsal.
         if (!scratchAddress(path, directory, scratch)) return true;
         UniqueFd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
         if (!fd) {
