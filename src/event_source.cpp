@@ -252,6 +252,12 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     return 0;
 }
 
+int prepareWatch(int fd) {
+    if (fd < FD_SETSIZE) return 0;
+    EpollSet* set = currentSet();
+    return set->epoll >= 0 ? 0 : openEpoll(set);
+}
+
 void unwatchDescriptor(int fd) {
     if (fd < FD_SETSIZE) {
         Tcl_DeleteFileHandler(fd);
@@ -274,6 +280,8 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     Tcl_CreateFileHandler(fd, mask, proc, clientData);
     return 0;
 }
+
+int prepareWatch(int) { return 0; }
 
 void unwatchDescriptor(int fd) { Tcl_DeleteFileHandler(fd); }
 

@@ -32,6 +32,12 @@ void prepareEventSource();
 // its script.
 [[nodiscard]] int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData);
 
+// Whether fd can be watched in this thread, made sure of before a command
+// changes anything it would have to undo: on Tcl 8.6, a descriptor from
+// FD_SETSIZE up needs the thread's epoll set. Returns 0, or the errno
+// watchDescriptor would fail with (EMFILE).
+int prepareWatch(int fd);
+
 // As Tcl_DeleteFileHandler, for any descriptor; nothing if it is not
 // watched in this thread.
 void unwatchDescriptor(int fd);

@@ -140,6 +140,12 @@ void interpDeleted(void* clientData, Tcl_Interp*) {
     release(l);
 }
 
+// Why a listener's descriptor cannot be watched, for a failed listen.
+const char* watchFailureDetail(int error) {
+    return error == EMFILE ? "no descriptor below 1024 is left for Tcl 8.6's event loop"
+                           : "watching it in this thread's event loop";
+}
+
 // Says why connections wait in the backlog, as a background error in the
 // handler's interpreter, once until a connection is accepted again.
 void reportPause(Listener* l, int error, const char* action) {
@@ -288,6 +294,11 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
         failure = {errno, "creating the socket"};
         return nullptr;
     }
+    // Known now, before anything at the path is touched.
+    if (int error = prepareWatch(fd.get())) {
+        failure = {error, watchFailureDetail(error)};
+        return nullptr;
+    }
     SocketFile file;
     const int backlog = options.backlog;
     auto listenStep = [backlog](int s) { return ::listen(s, backlog) == 0 ? 0 : errno; };
@@ -304,10 +315,9 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     setWatch(l, Watch::On);
     if (l->watch != Watch::On) {
         // A listener that could never accept is a failed listen, not one
-        // that reports it later (there is no interpreter yet to tell).
-        failure = {l->watchError, l->watchError == EMFILE
-                                      ? "no descriptor below 1024 is left for Tcl 8.6's event loop"
-                                      : "watching it in this thread's event loop"};
+        // that reports it later (there is no interpreter yet to tell). After
+        // prepareWatch only an epoll_ctl that fails gets here.
+        failure = {l->watchError, watchFailureDetail(l->watchError)};
         Tcl_Close(nullptr, l->channel);
         return nullptr;
     }

@@ -24,9 +24,7 @@ using ListenFailure = SetupFailure;
 // command prefix) in interp at global level with the new channel appended;
 // name is the address as the script wrote it, for messages. On failure
 // returns nullptr and fills in failure; the path is as it was found (see
-// bindSocket), except when the new socket cannot be watched (Tcl 8.6,
-// event_source.hpp): that is found out only after the bind, so a socket it
-// replaced is gone.
+// bindSocket for what a rehearsal cannot foresee).
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
                            Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure);
 

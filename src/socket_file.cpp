@@ -177,14 +177,11 @@ bool makeAt(int fd, const UnixAddress& address, const FileOptions& options,
         failure = {errno, ""};
         return false;
     }
-    UniqueFd node(::open(address.path(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+    // Recorded at once, by lstat, which needs no descriptor: whatever fails
+    // from here on, the file we made is removed again.
     struct stat made;
-    if (!node || ::fstat(node.get(), &made) != 0) {
-        failure = {errno, "looking at the new socket file"};
-        return false;
-    }
-    if (!S_ISSOCK(made.st_mode)) {
-        // Someone replaced it between bind and open: not ours to touch.
+    if (::lstat(address.path(), &made) != 0 || !S_ISSOCK(made.st_mode)) {
+        // Gone or replaced between bind and lstat: not ours to touch.
         failure = {EEXIST, "the socket file was replaced as it was made"};
         return false;
     }
@@ -192,9 +189,23 @@ bool makeAt(int fd, const UnixAddress& address, const FileOptions& options,
     file.device = made.st_dev;
     file.inode = made.st_ino;
     file.made = true;
-    if (!setAttributes(node.get(), options, failure)) {
-        file.removeIfOurs();
-        return false;
+    if (options.setOwner || options.setGroup || options.setPermissions) {
+        UniqueFd node(::open(address.path(), O_PATH | O_NOFOLLOW | O_CLOEXEC));
+        struct stat opened;
+        if (!node || ::fstat(node.get(), &opened) != 0) {
+            failure = {errno, "looking at the new socket file"};
+            file.removeIfOurs();
+            return false;
+        }
+        if (opened.st_dev != made.st_dev || opened.st_ino != made.st_ino) {
+            failure = {EEXIST, "the socket file was replaced as it was made"};
+            file.made = false;  // the file at the path is someone else's now
+            return false;
+        }
+        if (!setAttributes(node.get(), options, failure)) {
+            file.removeIfOurs();
+            return false;
+        }
     }
     if (int error = finish(fd)) {
         failure = {error, ""};
@@ -204,20 +215,33 @@ bool makeAt(int fd, const UnixAddress& address, const FileOptions& options,
     return true;
 }
 
-// A name for the rehearsal's scratch socket in the directory of path: a
-// dot file beside it, or, when that would not fit sun_path, the same name
-// reached through the directory's /proc link.
-bool scratchAddress(const std::string& path, const UniqueFd& directory, UnixAddress& out) {
+enum class Scratch { Named, Unnameable, Failed };
+
+// A name for the rehearsal's scratch socket in the directory of path: a dot
+// file beside it or, when that would not fit sun_path, the same name reached
+// through the directory's /proc link (directory is opened for that on first
+// use). Unnameable when neither fits, or there is no /proc.
+Scratch scratchAddress(const std::string& path, UniqueFd& directory, UnixAddress& out,
+                       SetupFailure& failure) {
     static std::atomic<unsigned> counter{0};
     const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
     const std::string name = ".unix_sockets-" + std::to_string(::getpid()) + "-" +
                              std::to_string(counter.fetch_add(1)) + "-" +
                              std::to_string(static_cast<unsigned long>(now) % 100000);
-    const std::string beside = path.substr(0, path.rfind('/') + 1) + name;
-    if (UnixAddress::fromBytes(beside.data(), beside.size(), out)) return true;
-    if (!directory) return false;
+    const std::string directoryPath = path.substr(0, path.rfind('/') + 1);
+    const std::string beside = directoryPath + name;
+    if (UnixAddress::fromBytes(beside.data(), beside.size(), out)) return Scratch::Named;
+    if (::access("/proc/self/fd", X_OK) != 0) return Scratch::Unnameable;
+    if (!directory) {
+        directory = UniqueFd(::open(directoryPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+        if (!directory) {
+            failure = {errno, "opening the directory for a scratch socket"};
+            return Scratch::Failed;
+        }
+    }
     const std::string viaProc = "/proc/self/fd/" + std::to_string(directory.get()) + "/" + name;
-    return UnixAddress::fromBytes(viaProc.data(), viaProc.size(), out);
+    return UnixAddress::fromBytes(viaProc.data(), viaProc.size(), out) ? Scratch::Named
+                                                                        : Scratch::Unnameable;
 }
 
 // Proves that binding at the path, setting its attributes and finishing can
@@ -226,16 +250,19 @@ bool scratchAddress(const std::string& path, const UniqueFd& directory, UnixAddr
 bool rehearse(int type, const UnixAddress& address, const FileOptions& options,
               const FinishStep& finish, SetupFailure& failure) {
     const std::string path = absolutePath(address.path());
-    const std::string directoryPath = path.substr(0, path.rfind('/') + 1);
-    UniqueFd directory(::open(directoryPath.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    UniqueFd directory;
     for (int attempt = 0; attempt < kScratchAttempts; ++attempt) {
         UnixAddress scratch;
-        // No usable scratch name: it does not fit beside the path, and the
-        // directory could not be opened (out of descriptors, say): the
-        // replacement goes ahead unrehearsed. Without /proc the name through
-        // it is still made; its bind fails with ENOENT, and so does the
-        // rehearsal.
-        if (!scratchAddress(path, directory, scratch)) return true;
+        switch (scratchAddress(path, directory, scratch, failure)) {
+        case Scratch::Named:
+            break;
+        case Scratch::Unnameable:
+            // A path within a few bytes of the limit of sun_path, on a
+            // system without /proc: the replacement goes ahead unrehearsed.
+            return true;
+        case Scratch::Failed:
+            return false;
+        }
         UniqueFd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
         if (!fd) {
             failure = {errno, "creating the socket"};
@@ -247,7 +274,8 @@ bool rehearse(int type, const UnixAddress& address, const FileOptions& options,
             file.removeIfOurs();
             return true;
         }
-        if (failure.error != EADDRINUSE || file.made) return false;
+        // Only a clash of names is worth another name.
+        if (failure.error != EADDRINUSE || !failure.detail.empty()) return false;
     }
     return false;
 }

@@ -6,8 +6,8 @@
 // call:N:ERRNO: the Nth call of `call` fails with ERRNO, given by name
 // (EPERM). N counts from the moment the variable last changed, so a script
 // sets it just before the command under test; `*` fails every call. The calls:
-// socket bind listen accept4 fchownat chmod unlink fchmodat2 (made through
-// syscall()).
+// socket bind listen accept4 fchownat chmod open unlink fchmodat2 (made
+// through syscall()).
 //
 // Not part of the package: CMake builds it next to the tests only.
 #include <cerrno>
@@ -124,6 +124,18 @@ int fchownat(int dirfd, const char* path, uid_t owner, gid_t group, int flags) n
 int chmod(const char* path, mode_t mode) noexcept {
     FAIL_IF_INJECTED("chmod");
     return real<int (*)(const char*, mode_t)>("chmod")(path, mode);
+}
+
+int open(const char* path, int flags, ...) {
+    mode_t mode = 0;
+    if (flags & (O_CREAT | O_TMPFILE)) {
+        va_list arguments;
+        va_start(arguments, flags);
+        mode = static_cast<mode_t>(va_arg(arguments, int));
+        va_end(arguments);
+    }
+    FAIL_IF_INJECTED("open");
+    return real<int (*)(const char*, int, ...)>("open")(path, flags, mode);
 }
 
 int unlink(const char* path) noexcept {
