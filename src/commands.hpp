@@ -8,4 +8,9 @@ namespace unix_sockets {
 // Creates every unix_sockets:: command in the interpreter.
 int createCommands(Tcl_Interp* interp);
 
+// One per command: parse the arguments, call the modules that do the work,
+// and put their errno into words. Each usage line stands above its code.
+int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);   // socket_commands.cpp
+int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);  // socket_commands.cpp
+
 }  // namespace unix_sockets
