@@ -1,5 +1,6 @@
 // The package's commands, by name: each family's ...Cmd lives in a file of
-// its own (socket_commands.cpp: listen and connect).
+// its own (socket_commands.cpp: listen and connect; adopt_command.cpp:
+// adopt).
 #include "commands.hpp"
 
 namespace unix_sockets {
@@ -14,6 +15,7 @@ struct CommandSpec {
 const CommandSpec kCommands[] = {
     {"::unix_sockets::listen", listenCmd},
     {"::unix_sockets::connect", connectCmd},
+    {"::unix_sockets::adopt", adoptCmd},
 };
 
 }  // namespace

@@ -12,5 +12,6 @@ int createCommands(Tcl_Interp* interp);
 // and put their errno into words. Each usage line stands above its code.
 int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);   // socket_commands.cpp
 int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);  // socket_commands.cpp
+int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);    // adopt_command.cpp
 
 }  // namespace unix_sockets

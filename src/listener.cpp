@@ -10,6 +10,7 @@
 #include "listener.hpp"
 
 #include "event_source.hpp"
+#include "fd_registry.hpp"
 #include "posix_error.hpp"
 #include "socket_options.hpp"
 #include "stream_channel.hpp"
@@ -223,7 +224,7 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
     setWatch(l, Watch::Off);
     forgetInterp(l);
     l->mode = Mode::Closed;
-    l->fd.reset();
+    closeRegistered(l->fd.release());
     l->file.removeIfOurs();
     release(l);
     return 0;
@@ -259,6 +260,9 @@ int getHandleProc(void* instanceData, int, void** handlePtr) {
 
 const ReadOnlyOption kOptions[] = {
     {"-sockname", readSockname},
+    // A listener has no peer: asked for by name, this is ENOTCONN, as
+    // getpeername() says; not listed, as it never has a value.
+    {"-peercred", readPeercred, false},
     {"-error", readError},
     {nullptr, nullptr},
 };
@@ -284,6 +288,36 @@ const Tcl_ChannelType* listenerChannelType() {
     return &type;
 }
 
+// Makes the channel of a listening socket and starts accepting: the part
+// of listen that adopt shares. A listener made by listen removes file when
+// it closes; an adopted one has an empty file and removes nothing.
+Tcl_Channel startListener(Tcl_Interp* interp, UniqueFd fd, SocketFile file, Tcl_Obj* name,
+                          Tcl_Obj* handler, ListenFailure& failure) {
+    auto* l = new Listener{};
+    l->fd = std::move(fd);
+    l->file = std::move(file);
+    l->refs = 1;  // the channel's
+    std::string channelName = nextChannelName();
+    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
+    registerDescriptor(l->fd.get(), channelName);
+    setWatch(l, Watch::On);
+    if (l->watch != Watch::On) {
+        // A listener that could never accept is a failed listen, not one
+        // that reports it later (there is no interpreter yet to tell). After
+        // prepareWatch only an epoll_ctl that fails gets here.
+        failure = {l->watchError, watchFailureDetail(l->watchError)};
+        Tcl_Close(nullptr, l->channel);
+        return nullptr;
+    }
+    l->interp = interp;
+    l->handler = ObjRef(handler);
+    l->name = ObjRef(name);
+    l->callbackKey = "unix_sockets listener " + channelName;
+    ++l->refs;  // the deletion callback's
+    Tcl_SetAssocData(interp, l->callbackKey.c_str(), interpDeleted, l);
+    return l->channel;
+}
+
 }  // namespace
 
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
@@ -305,29 +339,23 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     if (!bindSocket(fd.get(), SOCK_STREAM, address, options, listenStep, file, failure)) {
         return nullptr;
     }
+    return startListener(interp, std::move(fd), std::move(file), name, handler, failure);
+}
 
-    auto* l = new Listener{};
-    l->fd = std::move(fd);
-    l->file = std::move(file);
-    l->refs = 1;  // the channel's
-    std::string channelName = nextChannelName();
-    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
-    setWatch(l, Watch::On);
-    if (l->watch != Watch::On) {
-        // A listener that could never accept is a failed listen, not one
-        // that reports it later (there is no interpreter yet to tell). After
-        // prepareWatch only an epoll_ctl that fails gets here.
-        failure = {l->watchError, watchFailureDetail(l->watchError)};
-        Tcl_Close(nullptr, l->channel);
+Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
+                          ListenFailure& failure) {
+    if (int error = prepareWatch(fd)) {
+        failure = {error, watchFailureDetail(error)};
         return nullptr;
     }
-    l->interp = interp;
-    l->handler = ObjRef(handler);
-    l->name = ObjRef(name);
-    l->callbackKey = "unix_sockets listener " + channelName;
-    ++l->refs;  // the deletion callback's
-    Tcl_SetAssocData(interp, l->callbackKey.c_str(), interpDeleted, l);
-    return l->channel;
+    // As listen's: the accept loop stops at EAGAIN and must never block.
+    if (int error = setNonBlocking(fd, true)) {
+        failure = {error, "making it non-blocking"};
+        return nullptr;
+    }
+    // The file at its path, if any, belongs to whoever bound it (systemd,
+    // inetd): with no SocketFile made, closing removes nothing.
+    return startListener(interp, UniqueFd(fd), SocketFile{}, name, handler, failure);
 }
 
 }  // namespace unix_sockets

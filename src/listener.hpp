@@ -28,4 +28,14 @@ using ListenFailure = SetupFailure;
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
                            Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure);
 
+// Makes a listener of fd, a listening stream socket this process inherited
+// (systemd socket activation, inetd), and takes it over; it then behaves as
+// one createListener made, except that closing it removes no file. name
+// stands for it in messages. On failure returns nullptr and fills in
+// failure; fd is still open and the caller's, except when the watch itself
+// fails after prepareWatch said it could be made (epoll_ctl), and the
+// descriptor is closed with the channel.
+Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
+                          ListenFailure& failure);
+
 }  // namespace unix_sockets

@@ -1,6 +1,7 @@
 #include "socket_options.hpp"
 
 #include "address.hpp"
+#include "credentials.hpp"
 #include "posix_error.hpp"
 #include "tcl_obj.hpp"
 
@@ -34,6 +35,13 @@ int readError(const OptionSource& source, Tcl_Obj** value) {
         if (source.keptError != nullptr) *source.keptError = error;
     }
     *value = error != 0 ? Tcl_NewStringObj(Tcl_ErrnoMsg(error), -1) : Tcl_NewObj();
+    return 0;
+}
+
+int readPeercred(const OptionSource& source, Tcl_Obj** value) {
+    PeerCredentials credentials;
+    if (int error = peerCredentials(source.fd, credentials)) return error;
+    *value = credentialsObj(credentials);
     return 0;
 }
 
@@ -71,6 +79,7 @@ int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_
                    Tcl_Interp* interp, const char* optionName, Tcl_DString* result) {
     if (optionName == nullptr) {
         for (const ReadOnlyOption* option = table; option->name != nullptr; ++option) {
+            if (!option->listed) continue;
             Tcl_Obj* value = nullptr;
             if (option->read(source, &value) != 0) value = Tcl_NewObj();
             Tcl_DStringAppendElement(result, option->name);
@@ -83,6 +92,7 @@ int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_
     if (option == nullptr) {
         std::string names;
         for (const ReadOnlyOption* o = table; o->name != nullptr; ++o) {
+            if (!o->listed) continue;
             if (!names.empty()) names += ' ';
             names += o->name + 1;  // Tcl_BadChannelOption adds the dashes
         }

@@ -1,5 +1,6 @@
 // The read-only channel options every socket channel type answers
-// (-peername, -sockname, -error), and the table lookup behind getOptionProc.
+// (-peername, -sockname, -peercred, -error), and the table lookup behind
+// getOptionProc.
 #pragma once
 
 #include "tcl_compat.hpp"
@@ -20,14 +21,23 @@ using OptionReader = int (*)(const OptionSource& source, Tcl_Obj** value);
 struct ReadOnlyOption {
     const char* name;  // with its dash, as scripts write it
     OptionReader read;
+    // Whether `chan configure $chan` lists it. An option that can never
+    // have a value on this channel type (-peercred of a listener) is left
+    // out of the listing and of the names an unknown option's message
+    // offers, as Tcl leaves -peername out for a server socket, and answers
+    // with its error when asked for by name.
+    bool listed = true;
 };
 
 int readPeername(const OptionSource& source, Tcl_Obj** value);
 int readSockname(const OptionSource& source, Tcl_Obj** value);
 int readError(const OptionSource& source, Tcl_Obj** value);
+// The peer's credentials as of connect time (credentials.hpp); ENOTCONN
+// for a socket that has no peer.
+int readPeercred(const OptionSource& source, Tcl_Obj** value);
 
 // A getOptionProc over a table ended by {nullptr, nullptr}. With no option
-// name, lists every option and its value and never fails (a value that
+// name, lists every listed option and its value and never fails (a value that
 // cannot be read is listed as {}); with one, accepts its exact name or an
 // unambiguous prefix, and lists the valid names when it matches none.
 int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_Channel channel,

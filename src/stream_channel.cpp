@@ -6,6 +6,7 @@
 #include "stream_channel.hpp"
 
 #include "event_source.hpp"
+#include "fd_registry.hpp"
 #include "socket_options.hpp"
 
 #include <atomic>
@@ -109,9 +110,7 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
         stopWatching(s);
         int fd = s->fd.release();
         delete s;
-        // On Linux the descriptor is released even when close fails, so the
-        // error is only worth reporting, not retrying.
-        return ::close(fd) != 0 && errno != EINTR ? errno : 0;
+        return closeRegistered(fd);
     }
     }
 }
@@ -175,6 +174,7 @@ void threadActionProc(void* instanceData, int action) {
 const ReadOnlyOption kOptions[] = {
     {"-peername", readPeername},
     {"-sockname", readSockname},
+    {"-peercred", readPeercred},
     {"-error", readError},
     {nullptr, nullptr},
 };
@@ -224,6 +224,7 @@ Tcl_Channel createStreamChannel(UniqueFd fd) {
     std::string name = nextChannelName();
     s->channel =
         Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);
+    registerDescriptor(s->fd.get(), name);
     Tcl_SetChannelBufferSize(s->channel, kDefaultBufferSize);
     return s->channel;
 }
