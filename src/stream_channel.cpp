@@ -6,6 +6,7 @@
 #include "stream_channel.hpp"
 
 #include "event_source.hpp"
+#include "fd_passing.hpp"
 #include "fd_registry.hpp"
 #include "socket_options.hpp"
 
@@ -43,9 +44,30 @@ struct StreamSocket {
     // kernel forgets on reading, or watchError. Errors on a stream socket
     // are final.
     int keptError = 0;
+    // Descriptors the peer sent that the script has not taken, and the
+    // count of bytes handed to Tcl they are placed by (fd_passing.hpp).
+    // Closed with the channel.
+    ReceivedDescriptors received;
 };
 
 StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(instanceData); }
+
+// Reads what the peer sent, keeping the descriptors that come with it for
+// recvchannels.
+int receive(StreamSocket* s, char* buf, int toRead, int* errorCodePtr) {
+    int error = 0;
+    ssize_t got = receiveWithDescriptors(s->fd.get(), buf, static_cast<size_t>(toRead), 0,
+                                         s->received, &error);
+    if (got >= 0) return static_cast<int>(got);
+    if (error == ECONNRESET) {
+        // The peer closed with data of ours unread. Everything it sent
+        // before has been read by now, so this is its end of stream.
+        s->keptError = error;
+        return 0;
+    }
+    *errorCodePtr = error;
+    return -1;
+}
 
 int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     StreamSocket* s = self(instanceData);
@@ -53,19 +75,7 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
         *errorCodePtr = s->watchError;
         return -1;
     }
-    for (;;) {
-        ssize_t got = ::recv(s->fd.get(), buf, static_cast<size_t>(toRead), 0);
-        if (got >= 0) return static_cast<int>(got);
-        if (errno == EINTR) continue;
-        if (errno == ECONNRESET) {
-            // The peer closed with data of ours unread. Everything it sent
-            // before has been read by now, so this is its end of stream.
-            s->keptError = errno;
-            return 0;
-        }
-        *errorCodePtr = errno;
-        return -1;
-    }
+    return receive(s, buf, toRead, errorCodePtr);
 }
 
 int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
@@ -227,6 +237,11 @@ Tcl_Channel createStreamChannel(UniqueFd fd) {
     registerDescriptor(s->fd.get(), name);
     Tcl_SetChannelBufferSize(s->channel, kDefaultBufferSize);
     return s->channel;
+}
+
+ReceivedDescriptors* streamChannelDescriptors(Tcl_Channel channel) {
+    if (Tcl_GetChannelType(channel) != streamChannelType()) return nullptr;
+    return &self(Tcl_GetChannelInstanceData(channel))->received;
 }
 
 }  // namespace unix_sockets

@@ -2,6 +2,7 @@
 // what a listener hands to its accept handler.
 #pragma once
 
+#include "fd_passing.hpp"
 #include "tcl_compat.hpp"
 #include "unique_fd.hpp"
 
@@ -20,5 +21,9 @@ Tcl_Channel createStreamChannel(UniqueFd fd);
 
 // Puts a descriptor into or out of non-blocking mode. Returns 0 or an errno.
 int setNonBlocking(int fd, bool nonBlocking) noexcept;
+
+// The descriptors a stream channel has received and not yet handed out
+// (fd_passing.hpp), or nullptr if channel is not a stream channel.
+ReceivedDescriptors* streamChannelDescriptors(Tcl_Channel channel);
 
 }  // namespace unix_sockets

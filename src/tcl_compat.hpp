@@ -47,4 +47,28 @@ inline Tcl_ChannelType makeChannelType(const char* typeName) {
     return type;
 }
 
+// The bytes of a value that must be a byte string, or nullptr with an error
+// in interp (errorCode TCL VALUE BYTES) when a character is above U+00FF.
+// Tcl 9 refuses such a value; Tcl 8.6 would keep the low byte of each
+// character without a word, so there it is refused the same way.
+inline const unsigned char* getBytes(Tcl_Interp* interp, Tcl_Obj* value, Tcl_Size* length) {
+#if TCL_MAJOR_VERSION >= 9
+    return Tcl_GetBytesFromObj(interp, value, length);
+#else
+    const int characters = Tcl_GetCharLength(value);
+    for (int i = 0; i < characters; ++i) {
+        const Tcl_UniChar c = Tcl_GetUniChar(value, i);
+        if (c > 0xFF) {
+            // Tcl 9's words, offset counted in characters as there.
+            Tcl_SetObjResult(interp, Tcl_ObjPrintf("expected code point values below 0xff but "
+                                                   "value at byte offset %d was 0x%x",
+                                                   i, static_cast<unsigned>(c)));
+            Tcl_SetErrorCode(interp, "TCL", "VALUE", "BYTES", static_cast<char*>(nullptr));
+            return nullptr;
+        }
+    }
+    return Tcl_GetByteArrayFromObj(value, length);
+#endif
+}
+
 }  // namespace unix_sockets

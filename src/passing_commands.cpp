@@ -1,0 +1,292 @@
+// The commands of descriptor passing: sendchannels and recvchannels.
+//
+// A channel can carry descriptors if it is a connected socket channel of
+// ours whose driver reads through receiveWithDescriptors; the table below
+// names those drivers. What arrives becomes a channel again here: a Unix
+// socket one of ours, anything else one of Tcl's.
+#include "arguments.hpp"
+#include "commands.hpp"
+#include "fd_passing.hpp"
+#include "listener.hpp"
+#include "stream_channel.hpp"
+#include "tcl_obj.hpp"
+
+#include <cerrno>
+#include <cstdint>
+#include <fcntl.h>
+#include <string>
+#include <sys/socket.h>
+#include <vector>
+
+namespace unix_sockets {
+
+namespace {
+
+// The received-descriptor queue of a channel of the driver's type, or
+// nullptr if the channel is of another type.
+using CarrierLookup = ReceivedDescriptors* (*)(Tcl_Channel channel);
+
+const CarrierLookup kCarriers[] = {
+    streamChannelDescriptors,
+};
+
+// The queue of a channel that can carry descriptors, or nullptr with an
+// error in interp.
+ReceivedDescriptors* carrierOf(Tcl_Interp* interp, Tcl_Obj* name, Tcl_Channel* channel) {
+    *channel = Tcl_GetChannel(interp, Tcl_GetString(name), nullptr);
+    if (*channel == nullptr) return nullptr;
+    for (CarrierLookup lookup : kCarriers) {
+        if (ReceivedDescriptors* queue = lookup(*channel)) return queue;
+    }
+    usageError(interp,
+               Tcl_ObjPrintf("channel \"%s\" cannot carry channels: it is not a connected "
+                             "unix_sockets channel",
+                             Tcl_GetString(name)),
+               {"TCL", "VALUE", "CHANNEL"});
+    return nullptr;
+}
+
+// The descriptor of a channel that has one: its input side, else its output
+// side (a command pipeline opened both ways has one of each).
+int descriptorOf(Tcl_Interp* interp, Tcl_Obj* name, int* fd) {
+    Tcl_Channel channel = Tcl_GetChannel(interp, Tcl_GetString(name), nullptr);
+    if (channel == nullptr) return TCL_ERROR;
+    void* handle = nullptr;
+    if (Tcl_GetChannelHandle(channel, TCL_READABLE, &handle) != TCL_OK &&
+        Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle) != TCL_OK) {
+        return usageError(interp,
+                          Tcl_ObjPrintf("channel \"%s\" has no descriptor to send",
+                                        Tcl_GetString(name)),
+                          {"TCL", "VALUE", "CHANNEL"});
+    }
+    *fd = static_cast<int>(reinterpret_cast<intptr_t>(handle));
+    return TCL_OK;
+}
+
+// Writes out what the script has put on channel and not yet flushed, all
+// of it, so that the descriptors' data follows it in order: a non-blocking
+// channel flushes in the background, so it is made blocking for this.
+int flushAll(Tcl_Interp* interp, Tcl_Channel channel, Tcl_Obj* name) {
+    if (Tcl_Flush(channel) != TCL_OK) return posixError(interp, Tcl_GetErrno(), "flush", name);
+    if (Tcl_OutputBuffered(channel) == 0) return TCL_OK;
+    Tcl_DString blocking;
+    Tcl_DStringInit(&blocking);
+    Tcl_GetChannelOption(nullptr, channel, "-blocking", &blocking);
+    int code = Tcl_SetChannelOption(interp, channel, "-blocking", "1");
+    if (code == TCL_OK && Tcl_Flush(channel) != TCL_OK) {
+        code = posixError(interp, Tcl_GetErrno(), "flush", name);
+    }
+    Tcl_SetChannelOption(nullptr, channel, "-blocking", Tcl_DStringValue(&blocking));
+    Tcl_DStringFree(&blocking);
+    return code;
+}
+
+// What a received descriptor becomes.
+enum class Kind {
+    Stream,    // a Unix stream socket, connected or not: a stream channel
+    Listener,  // a listening Unix stream socket: a listener, given a handler
+    Other,     // anything else: one of Tcl's channels (file, pipe, TCP socket...)
+};
+
+Kind kindOf(int fd) {
+    int domain = 0;
+    int type = 0;
+    int listening = 0;
+    socklen_t length = sizeof(int);
+    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 || domain != AF_UNIX) {
+        return Kind::Other;
+    }
+    length = sizeof(int);
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) {
+        return Kind::Other;
+    }
+    length = sizeof(int);
+    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening) {
+        return Kind::Listener;
+    }
+    return Kind::Stream;
+}
+
+// Tcl's mode for a descriptor opened read-only, write-only or both.
+int modeOf(int fd) {
+    int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) return TCL_READABLE | TCL_WRITABLE;
+    switch (flags & O_ACCMODE) {
+    case O_RDONLY:
+        return TCL_READABLE;
+    case O_WRONLY:
+        return TCL_WRITABLE;
+    default:
+        return TCL_READABLE | TCL_WRITABLE;
+    }
+}
+
+// Makes a received descriptor a channel registered in interp, taking it.
+// Returns nullptr, with an error in interp, only for a listener that cannot
+// be watched (Tcl 8.6, event_source.hpp); fd is then closed.
+Tcl_Channel makeChannel(Tcl_Interp* interp, UniqueFd fd, Kind kind, Tcl_Obj* handler,
+                        Tcl_Obj* carrierName) {
+    Tcl_Channel channel = nullptr;
+    switch (kind) {
+    case Kind::Listener: {
+        // The name its messages go by, as adopt's: the address it listens on.
+        UnixAddress address;
+        ObjRef name(localAddress(fd.get(), address) == 0 &&
+                            address.kind() != UnixAddress::Kind::Unnamed
+                        ? address.toObj()
+                        : Tcl_ObjPrintf("a listener received on %s", Tcl_GetString(carrierName)));
+        ListenFailure failure;
+        channel = adoptListener(interp, fd.get(), name.get(), handler, failure);
+        if (channel == nullptr) {
+            posixError(interp, failure.error, "receive a listener on", carrierName,
+                       failure.detail.c_str());
+            return nullptr;
+        }
+        fd.release();
+        Tcl_RegisterChannel(interp, channel);
+        return channel;
+    }
+    case Kind::Stream:
+        channel = createStreamChannel(std::move(fd));
+        break;
+    case Kind::Other: {
+        int mode = modeOf(fd.get());
+        channel = Tcl_MakeFileChannel(reinterpret_cast<void*>(static_cast<intptr_t>(fd.get())),
+                                      mode);
+        fd.release();
+        break;
+    }
+    }
+    Tcl_RegisterChannel(interp, channel);
+    // A new channel thinks itself blocking. The mode belongs to the open
+    // socket or file, shared with every process that holds it, so the
+    // channel is told what it is rather than the descriptor changed.
+    void* handle = nullptr;
+    if ((Tcl_GetChannelHandle(channel, TCL_READABLE, &handle) == TCL_OK ||
+         Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle) == TCL_OK)) {
+        int flags = ::fcntl(static_cast<int>(reinterpret_cast<intptr_t>(handle)), F_GETFL);
+        if (flags >= 0 && (flags & O_NONBLOCK) != 0) {
+            Tcl_SetChannelOption(nullptr, channel, "-blocking", "0");
+        }
+    }
+    return channel;
+}
+
+}  // namespace
+
+// unix_sockets::sendchannels chan data channels
+int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+    if (objc != 4) {
+        Tcl_WrongNumArgs(interp, 1, objv, "chan data channels");
+        return TCL_ERROR;
+    }
+    Tcl_Obj* name = objv[1];
+    Tcl_Channel channel = nullptr;
+    if (carrierOf(interp, name, &channel) == nullptr) return TCL_ERROR;
+
+    Tcl_Size size = 0;
+    const unsigned char* data = getBytes(interp, objv[2], &size);
+    if (data == nullptr) return TCL_ERROR;
+    if (size == 0) {
+        return usageError(interp,
+                          Tcl_NewStringObj("the data is empty: descriptors travel with at least "
+                                           "one byte",
+                                           -1),
+                          {"TCL", "VALUE", "DATA"});
+    }
+
+    Tcl_Size count = 0;
+    Tcl_Obj** names = nullptr;
+    if (Tcl_ListObjGetElements(interp, objv[3], &count, &names) != TCL_OK) return TCL_ERROR;
+    std::vector<int> fds;
+    for (Tcl_Size i = 0; i < count; ++i) {
+        int fd = -1;
+        if (descriptorOf(interp, names[i], &fd) != TCL_OK) return TCL_ERROR;
+        fds.push_back(fd);
+    }
+    if (fds.size() > kMaxPassedDescriptors) {
+        std::string detail = "at most " + std::to_string(kMaxPassedDescriptors) +
+                             " descriptors go in one message, " + std::to_string(fds.size()) +
+                             " given";
+        return posixError(interp, EINVAL, "send channels on", name, detail.c_str());
+    }
+
+    if (flushAll(interp, channel, name) != TCL_OK) return TCL_ERROR;
+    void* handle = nullptr;
+    Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle);
+    std::size_t sent = 0;
+    int error = sendWithDescriptors(static_cast<int>(reinterpret_cast<intptr_t>(handle)), data,
+                                    static_cast<std::size_t>(size), fds.data(), fds.size(),
+                                    nullptr, 0, &sent);
+    if (error != 0) {
+        std::string detail;
+        if (sent > 0) {
+            detail = std::to_string(sent) + " of " + std::to_string(size) +
+                     " bytes sent, with the descriptors";
+        }
+        return posixError(interp, error, "send channels on", name, detail.c_str());
+    }
+    return TCL_OK;
+}
+
+// unix_sockets::recvchannels chan ?accept_handler?
+int recvChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
+    if (objc != 2 && objc != 3) {
+        Tcl_WrongNumArgs(interp, 1, objv, "chan ?accept_handler?");
+        return TCL_ERROR;
+    }
+    Tcl_Obj* name = objv[1];
+    Tcl_Obj* handler = objc == 3 ? objv[2] : nullptr;
+    if (handler != nullptr) {
+        Tcl_Size words = 0;
+        if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
+        if (words == 0) {
+            return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
+                              {"TCL", "VALUE", "HANDLER"});
+        }
+    }
+    Tcl_Channel channel = nullptr;
+    ReceivedDescriptors* queue = carrierOf(interp, name, &channel);
+    if (queue == nullptr) return TCL_ERROR;
+
+    // Tcl reads ahead: what the script has consumed is what the driver
+    // handed to Tcl less what still waits in Tcl's buffers.
+    const std::uint64_t consumed =
+        queue->bytesReceived() - static_cast<std::uint64_t>(Tcl_InputBuffered(channel));
+    std::vector<Kind> kinds;
+    for (int fd : queue->readable(consumed)) kinds.push_back(kindOf(fd));
+    if (handler == nullptr) {
+        for (Kind kind : kinds) {
+            if (kind == Kind::Listener) {
+                // Nothing is taken: the script can ask again with a handler.
+                return usageError(interp,
+                                  Tcl_ObjPrintf("a listening socket was received on \"%s\": "
+                                                "it needs an accept handler",
+                                                Tcl_GetString(name)),
+                                  {"TCL", "VALUE", "HANDLER"});
+            }
+        }
+    }
+
+    std::vector<UniqueFd> fds = queue->takeRead(consumed);
+    ObjRef result(Tcl_NewListObj(0, nullptr));
+    std::vector<Tcl_Channel> made;
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+        Tcl_Channel received = makeChannel(interp, std::move(fds[i]), kinds[i], handler, name);
+        if (received == nullptr) {
+            // All or nothing: the channels made so far go too, and the rest
+            // of the descriptors with fds.
+            ObjRef message(Tcl_GetObjResult(interp));
+            for (Tcl_Channel undo : made) Tcl_UnregisterChannel(interp, undo);
+            Tcl_SetObjResult(interp, message.get());
+            return TCL_ERROR;
+        }
+        made.push_back(received);
+        Tcl_ListObjAppendElement(nullptr, result.get(),
+                                 Tcl_NewStringObj(Tcl_GetChannelName(received), -1));
+    }
+    Tcl_SetObjResult(interp, result.get());
+    return TCL_OK;
+}
+
+}  // namespace unix_sockets
