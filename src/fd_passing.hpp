@@ -27,7 +27,7 @@ constexpr std::size_t kMaxPassedDescriptors = 253;
 // each batch with the position in the byte stream from which the script
 // has read the data it came with.
 //
-// Positions count the bytes the driver has handed to Tcl. A batch is
+// Positions count the bytes the driver has received. A batch is
 // available once the script has consumed every byte up to and including
 // the last byte of the recvmsg that brought it. On a stream socket Linux
 // ends that recvmsg inside the data sent with the descriptors (it never
@@ -37,7 +37,13 @@ constexpr std::size_t kMaxPassedDescriptors = 253;
 class ReceivedDescriptors {
 public:
     // Bytes handed to Tcl so far.
-    std::uint64_t bytesReceived() const noexcept { return bytesReceived_; }
+    std::uint64_t bytesHandedOver() const noexcept { return bytesReceived_ - heldBack_; }
+
+    // For a driver that receives more than it hands over at once (a
+    // message longer than Tcl's buffer, delivered in pieces): how many of
+    // the bytes received are still in the driver, so that recvchannels
+    // does not count them as read.
+    void setHeldBack(std::uint64_t bytes) noexcept { heldBack_ = bytes; }
 
     // Takes out, in arrival order, every descriptor whose data lies within
     // the first `consumed` bytes of the stream.
@@ -60,6 +66,7 @@ private:
     };
     std::deque<Batch> batches_;
     std::uint64_t bytesReceived_ = 0;
+    std::uint64_t heldBack_ = 0;
     // Descriptors the system could not hand over (MSG_CTRUNC): reported by
     // the next receive, after the data that came with them.
     int pendingError_ = 0;

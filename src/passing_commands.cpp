@@ -252,7 +252,7 @@ int recvChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     // Tcl reads ahead: what the script has consumed is what the driver
     // handed to Tcl less what still waits in Tcl's buffers.
     const std::uint64_t consumed =
-        queue->bytesReceived() - static_cast<std::uint64_t>(Tcl_InputBuffered(channel));
+        queue->bytesHandedOver() - static_cast<std::uint64_t>(Tcl_InputBuffered(channel));
     std::vector<Kind> kinds;
     for (int fd : queue->readable(consumed)) kinds.push_back(kindOf(fd));
     if (handler == nullptr) {
