@@ -1,11 +1,13 @@
 // The commands of connection sockets: listen and connect.
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "connect_state.hpp"
 #include "listener.hpp"
 #include "stream_channel.hpp"
 
 #include <cerrno>
 #include <climits>
+#include <string>
 #include <sys/socket.h>
 
 namespace unix_sockets {
@@ -30,11 +32,25 @@ const OptionSpec<ListenOptions> kListenOptions[] = {
     {nullptr, nullptr},
 };
 
-// connect has no options yet; the table keeps its parsing like the others'.
-struct ConnectOptions {};
+struct ConnectOptions {
+    bool async = false;
+};
+
+int parseAsync(Tcl_Interp*, Tcl_Obj*, ConnectOptions& options) {
+    options.async = true;
+    return TCL_OK;
+}
+
 const OptionSpec<ConnectOptions> kConnectOptions[] = {
+    {"-async", parseAsync, true},
     {nullptr, nullptr},
 };
+
+// Why a blocking connect gave up with ETIMEDOUT (connect_state.hpp).
+std::string backlogTimeoutDetail() {
+    return "the listener's backlog stayed full for " + std::to_string(kBacklogWaitMs / 1000) +
+           " seconds; connect -async waits without blocking";
+}
 
 }  // namespace
 
@@ -84,15 +100,19 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     UnixAddress address;
     if (toAddress(interp, path, "connect to", address) != TCL_OK) return TCL_ERROR;
 
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    // Non-blocking from birth for -async: its tries must never block.
+    const int flags = SOCK_CLOEXEC | (options.async ? SOCK_NONBLOCK : 0);
+    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | flags, 0));
     if (!fd) return posixError(interp, errno, "connect to", path, "creating the socket");
-    // A Unix stream connect that a signal interrupts leaves nothing half
-    // done (unlike TCP's, which goes on in the background): just retry.
-    int result = 0;
-    do {
-        result = ::connect(fd.get(), address.sockaddrPtr(), address.length());
-    } while (result != 0 && errno == EINTR);
-    if (result != 0) return posixError(interp, errno, "connect to", path);
+    if (options.async) {
+        // Even an outcome known at once is the channel's to report, through
+        // -error and the writable event, as Tcl's socket -async does.
+        return returnChannel(interp, createConnectingChannel(std::move(fd), address));
+    }
+    if (int error = connectWithin(fd.get(), address)) {
+        std::string detail = error == ETIMEDOUT ? backlogTimeoutDetail() : std::string();
+        return posixError(interp, error, "connect to", path, detail.c_str());
+    }
     return returnChannel(interp, createStreamChannel(std::move(fd)));
 }
 

@@ -1,6 +1,7 @@
 #include "socket_options.hpp"
 
 #include "address.hpp"
+#include "connect_state.hpp"
 #include "credentials.hpp"
 #include "posix_error.hpp"
 #include "tcl_obj.hpp"
@@ -12,6 +13,11 @@
 namespace unix_sockets {
 
 int readPeername(const OptionSource& source, Tcl_Obj** value) {
+    // No peer yet, which Tcl's socket -async also reports as {}.
+    if (source.connect != nullptr && source.connect->connecting()) {
+        *value = Tcl_NewObj();
+        return 0;
+    }
     UnixAddress address;
     if (int error = peerAddress(source.fd, address)) return error;
     *value = address.toObj();
@@ -26,6 +32,16 @@ int readSockname(const OptionSource& source, Tcl_Obj** value) {
 }
 
 int readError(const OptionSource& source, Tcl_Obj** value) {
+    // An async connect: no error while it goes on (as Tcl's socket -async),
+    // its own once it has failed; the socket itself holds neither.
+    if (source.connect != nullptr && source.connect->connecting()) {
+        *value = Tcl_NewObj();
+        return 0;
+    }
+    if (source.connect != nullptr && source.connect->error() != 0) {
+        *value = Tcl_NewStringObj(Tcl_ErrnoMsg(source.connect->error()), -1);
+        return 0;
+    }
     // SO_ERROR clears itself when read; the error is kept where there is a
     // place for it, so that listing every option does not lose it.
     int error = source.keptError != nullptr ? *source.keptError : 0;
@@ -35,6 +51,11 @@ int readError(const OptionSource& source, Tcl_Obj** value) {
         if (source.keptError != nullptr) *source.keptError = error;
     }
     *value = error != 0 ? Tcl_NewStringObj(Tcl_ErrnoMsg(error), -1) : Tcl_NewObj();
+    return 0;
+}
+
+int readConnecting(const OptionSource& source, Tcl_Obj** value) {
+    *value = Tcl_NewIntObj(source.connect != nullptr && source.connect->connecting() ? 1 : 0);
     return 0;
 }
 

@@ -7,12 +7,16 @@
 
 namespace unix_sockets {
 
+class ConnectState;
+
 // What an option reader may look at: the descriptor, and where a channel
 // keeps the error -error reports (one input turned into end of file, or one
-// SO_ERROR already read), or nullptr if it keeps none.
+// SO_ERROR already read), or nullptr if it keeps none; and the state of its
+// connect, for a channel that `connect -async` may have made.
 struct OptionSource {
     int fd;
     int* keptError;
+    const ConnectState* connect = nullptr;
 };
 
 // Reads one option's value. Returns 0 or an errno.
@@ -32,6 +36,8 @@ struct ReadOnlyOption {
 int readPeername(const OptionSource& source, Tcl_Obj** value);
 int readSockname(const OptionSource& source, Tcl_Obj** value);
 int readError(const OptionSource& source, Tcl_Obj** value);
+// 1 while an async connect goes on, else 0.
+int readConnecting(const OptionSource& source, Tcl_Obj** value);
 // The peer's credentials as of connect time (credentials.hpp); ENOTCONN
 // for a socket that has no peer.
 int readPeercred(const OptionSource& source, Tcl_Obj** value);

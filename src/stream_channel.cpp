@@ -5,6 +5,7 @@
 // report failures as errno values; Tcl turns them into words.
 #include "stream_channel.hpp"
 
+#include "connect_state.hpp"
 #include "event_source.hpp"
 #include "fd_passing.hpp"
 #include "fd_registry.hpp"
@@ -48,6 +49,9 @@ struct StreamSocket {
     // count of bytes handed to Tcl they are placed by (fd_passing.hpp).
     // Closed with the channel.
     ReceivedDescriptors received;
+    // The connect of `connect -async`, until it is done (connect_state.hpp);
+    // Connected from the start for every other channel.
+    ConnectState connect;
 };
 
 StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(instanceData); }
@@ -71,6 +75,10 @@ int receive(StreamSocket* s, char* buf, int toRead, int* errorCodePtr) {
 
 int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     StreamSocket* s = self(instanceData);
+    if (int error = s->connect.beforeIo()) {
+        *errorCodePtr = error;
+        return -1;
+    }
     if (s->watchError != 0) {
         *errorCodePtr = s->watchError;
         return -1;
@@ -80,6 +88,10 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
 
 int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
     StreamSocket* s = self(instanceData);
+    if (int error = s->connect.beforeIo()) {
+        *errorCodePtr = error;
+        return -1;
+    }
     if (s->watchError != 0) {
         *errorCodePtr = s->watchError;
         return -1;
@@ -126,6 +138,7 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 }
 
 int blockModeProc(void* instanceData, int mode) {
+    if (self(instanceData)->connect.deferBlocking(mode)) return 0;
     return setNonBlocking(self(instanceData)->fd.get(), mode == TCL_MODE_NONBLOCKING);
 }
 
@@ -143,6 +156,7 @@ void watchErrorReady(void* clientData) {
 
 void watchProc(void* instanceData, int mask) {
     StreamSocket* s = self(instanceData);
+    if (s->connect.deferWatch(mask)) return;
     if (mask == s->watchMask) return;
     if (mask == 0) {
         stopWatching(s);
@@ -179,9 +193,11 @@ void threadActionProc(void* instanceData, int action) {
     // old thread drops its handler here; in the new one Tcl calls watchProc
     // again as soon as a script there asks for events.
     if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(self(instanceData));
+    self(instanceData)->connect.threadAction(action);
 }
 
 const ReadOnlyOption kOptions[] = {
+    {"-connecting", readConnecting},
     {"-peername", readPeername},
     {"-sockname", readSockname},
     {"-peercred", readPeercred},
@@ -192,7 +208,7 @@ const ReadOnlyOption kOptions[] = {
 int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
                   Tcl_DString* result) {
     StreamSocket* s = self(instanceData);
-    OptionSource source{s->fd.get(), &s->keptError};
+    OptionSource source{s->fd.get(), &s->keptError, &s->connect};
     return getTableOption(kOptions, source, s->channel, interp, optionName, result);
 }
 
@@ -231,6 +247,27 @@ int setNonBlocking(int fd, bool nonBlocking) noexcept {
 Tcl_Channel createStreamChannel(UniqueFd fd) {
     auto* s = new StreamSocket{};
     s->fd = std::move(fd);
+    std::string name = nextChannelName();
+    s->channel =
+        Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);
+    registerDescriptor(s->fd.get(), name);
+    Tcl_SetChannelBufferSize(s->channel, kDefaultBufferSize);
+    return s->channel;
+}
+
+namespace {
+
+// The async connect is done: watch what Tcl asked for meanwhile. A
+// connected socket is writable at once and a failed one polls as hung up,
+// so the script's writable handler runs either way.
+void connectDone(void* clientData, int watchMask) { watchProc(clientData, watchMask); }
+
+}  // namespace
+
+Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address) {
+    auto* s = new StreamSocket{};
+    s->fd = std::move(fd);
+    s->connect.start(s->fd.get(), address, connectDone, s);
     std::string name = nextChannelName();
     s->channel =
         Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);

@@ -2,6 +2,7 @@
 // what a listener hands to its accept handler.
 #pragma once
 
+#include "address.hpp"
 #include "fd_passing.hpp"
 #include "tcl_compat.hpp"
 #include "unique_fd.hpp"
@@ -18,6 +19,11 @@ std::string nextChannelName();
 // blocking mode, taking ownership of the descriptor. The channel is not yet
 // registered in any interpreter.
 Tcl_Channel createStreamChannel(UniqueFd fd);
+
+// As createStreamChannel, for `connect -async`: fd, an unconnected
+// non-blocking stream socket, is connected to address in the background
+// (connect_state.hpp); the channel is writable once that succeeded or failed.
+Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address);
 
 // Puts a descriptor into or out of non-blocking mode. Returns 0 or an errno.
 int setNonBlocking(int fd, bool nonBlocking) noexcept;

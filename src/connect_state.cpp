@@ -1,0 +1,186 @@
+#include "connect_state.hpp"
+
+#include "stream_channel.hpp"
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <utility>
+
+namespace unix_sockets {
+
+namespace {
+
+// The backoff of an async connect to a full backlog: the first retry after
+// 1 ms, each next one after twice as long, at most 100 ms apart. Nothing
+// tells us when the listener accepts, so this is the price of a full
+// backlog: a few wake-ups while it lasts, at most 100 ms of delay after it.
+constexpr int kFirstRetryMs = 1;
+constexpr int kMaxRetryMs = 100;
+
+// One non-blocking connect: 0, EAGAIN for a full backlog, or the errno.
+int connectNow(int fd, const UnixAddress& address) {
+    for (;;) {
+        if (::connect(fd, address.sockaddrPtr(), address.length()) == 0) return 0;
+        // A Unix connect that a signal interrupts leaves nothing half done
+        // (unlike TCP's, which goes on in the background): just retry.
+        if (errno != EINTR) return errno;
+    }
+}
+
+}  // namespace
+
+int connectWithin(int fd, const UnixAddress& address) {
+    using Clock = std::chrono::steady_clock;
+    const int flags = ::fcntl(fd, F_GETFL);
+    if (flags < 0) return errno;
+    // A blocking connect with a send timeout is how the kernel itself waits
+    // for room in the backlog: it wakes us the moment the listener accepts,
+    // and gives up with EAGAIN when the timeout has passed.
+    if ((flags & O_NONBLOCK) != 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return errno;
+    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(kBacklogWaitMs);
+    int result = 0;
+    for (;;) {
+        const auto left =
+            std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
+        if (left.count() <= 0) {
+            result = ETIMEDOUT;
+            break;
+        }
+        // A zero timeout would mean "wait forever".
+        timeval timeout{};
+        timeout.tv_sec = static_cast<time_t>(left.count() / 1000000);
+        timeout.tv_usec = static_cast<suseconds_t>(std::max<long long>(left.count() % 1000000, 1));
+        if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) != 0) {
+            result = errno;
+            break;
+        }
+        if (::connect(fd, address.sockaddrPtr(), address.length()) == 0) {
+            result = 0;
+            break;
+        }
+        // A signal ends the wait early with EINTR (a timed wait is not
+        // restarted); EAGAIN is the timeout, checked against the deadline.
+        if (errno != EINTR && errno != EAGAIN) {
+            result = errno;
+            break;
+        }
+    }
+    // As found: no send timeout, the same blocking mode. Neither can fail
+    // on a socket the calls above could use.
+    timeval none{};
+    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
+    if ((flags & O_NONBLOCK) != 0) ::fcntl(fd, F_SETFL, flags);
+    return result;
+}
+
+ConnectState::~ConnectState() {
+    if (timer_ != nullptr) Tcl_DeleteTimerHandler(timer_);
+}
+
+void ConnectState::start(int fd, const UnixAddress& address, DoneProc done, void* clientData) {
+    fd_ = fd;
+    address_ = address;
+    delayMs_ = kFirstRetryMs;
+    blocking_ = true;
+    state_ = State::Detached;
+    // Known at once (connected, or failed) or not: no channel exists yet,
+    // so there is nobody to tell, and done is set only afterwards.
+    attempt(Attempt::Now, State::Detached);
+    if (connecting()) {
+        done_ = done;
+        clientData_ = clientData;
+    }
+}
+
+void ConnectState::enter(State next, int error) {
+    if (state_ == State::Retrying && timer_ != nullptr) {
+        Tcl_DeleteTimerHandler(timer_);
+        timer_ = nullptr;
+    }
+    state_ = next;
+    switch (next) {
+    case State::Detached:
+        break;
+    case State::Retrying:
+        timer_ = Tcl_CreateTimerHandler(delayMs_, retryTimer, this);
+        delayMs_ = std::min(delayMs_ * 2, kMaxRetryMs);
+        break;
+    case State::Connected:
+    case State::Failed:
+        error_ = error;
+        // The mode the script chose while the tries had to stay
+        // non-blocking; F_SETFL cannot fail on a descriptor we own.
+        setNonBlocking(fd_, !blocking_);
+        // Last: the driver may start watching, and its state must be
+        // final by then. Called once, so a Failed is never left again.
+        if (DoneProc done = std::exchange(done_, nullptr)) {
+            done(clientData_, std::exchange(watchMask_, 0));
+        }
+        break;
+    }
+}
+
+void ConnectState::attempt(Attempt how, State busy) {
+    const int result = how == Attempt::Now ? connectNow(fd_, address_) : connectWithin(fd_, address_);
+    if (result == 0) {
+        enter(State::Connected);
+    } else if (result == EAGAIN) {
+        // Only a non-blocking try says this: connectWithin turns it into
+        // ETIMEDOUT, so Failed never holds EAGAIN.
+        enter(busy);
+    } else {
+        enter(State::Failed, result);
+    }
+}
+
+void ConnectState::retryTimer(void* clientData) {
+    auto* self = static_cast<ConnectState*>(clientData);
+    self->timer_ = nullptr;
+    self->attempt(Attempt::Now, State::Retrying);
+}
+
+int ConnectState::beforeIo() {
+    switch (state_) {
+    case State::Connected:
+        return 0;
+    case State::Failed:
+        return error_;
+    case State::Detached:
+    case State::Retrying:
+        break;
+    }
+    // As Tcl's socket -async: a non-blocking channel says "not yet", and
+    // Tcl keeps what was written until the channel turns writable; a
+    // blocking one waits for the outcome.
+    if (!blocking_) return EAGAIN;
+    attempt(Attempt::Blocking, state_);
+    return state_ == State::Connected ? 0 : error_;
+}
+
+bool ConnectState::deferWatch(int mask) noexcept {
+    if (!connecting()) return false;
+    watchMask_ = mask;
+    return true;
+}
+
+bool ConnectState::deferBlocking(int mode) noexcept {
+    if (!connecting()) return false;
+    blocking_ = mode == TCL_MODE_BLOCKING;
+    return true;
+}
+
+void ConnectState::threadAction(int action) {
+    if (!connecting()) return;
+    if (action == TCL_CHANNEL_THREAD_REMOVE) {
+        watchMask_ = 0;
+        enter(State::Detached);
+    } else {
+        enter(State::Retrying);
+    }
+}
+
+}  // namespace unix_sockets
