@@ -16,6 +16,8 @@ const CommandSpec kCommands[] = {
     {"::unix_sockets::listen", listenCmd},
     {"::unix_sockets::connect", connectCmd},
     {"::unix_sockets::adopt", adoptCmd},
+    {"::unix_sockets::pair", pairCmd},
+    {"::unix_sockets::datagram", datagramCmd},
     {"::unix_sockets::sendchannels", sendChannelsCmd},
     {"::unix_sockets::recvchannels", recvChannelsCmd},
 };

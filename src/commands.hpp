@@ -13,6 +13,8 @@ int createCommands(Tcl_Interp* interp);
 int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);   // socket_commands.cpp
 int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);  // socket_commands.cpp
 int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);    // adopt_command.cpp
+int pairCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]);     // message_commands.cpp
+int datagramCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]); // message_commands.cpp
 int sendChannelsCmd(void*, Tcl_Interp* interp, int objc,
                     Tcl_Obj* const objv[]);  // passing_commands.cpp
 int recvChannelsCmd(void*, Tcl_Interp* interp, int objc,

@@ -10,6 +10,7 @@
 #include "listener.hpp"
 
 #include "event_source.hpp"
+#include "message_channel.hpp"
 #include "fd_registry.hpp"
 #include "posix_error.hpp"
 #include "socket_options.hpp"
@@ -171,7 +172,15 @@ void acceptFailed(Listener* l, int error) {
 // Hands a new connection to the accept handler.
 void dispatch(Listener* l, UniqueFd connection) {
     Tcl_Interp* interp = l->interp;
-    Tcl_Channel channel = createStreamChannel(std::move(connection));
+    // A seqpacket connection keeps its message boundaries. Its type is read
+    // from the socket, so that a listener of either type is served alike,
+    // however it was made.
+    int type = SOCK_STREAM;
+    socklen_t typeLength = sizeof(type);
+    (void)::getsockopt(connection.get(), SOL_SOCKET, SO_TYPE, &type, &typeLength);
+    Tcl_Channel channel = type == SOCK_SEQPACKET
+                              ? createMessageChannel(std::move(connection), SOCK_SEQPACKET)
+                              : createStreamChannel(std::move(connection));
     Tcl_RegisterChannel(interp, channel);
     // A reference of our own, since the handler may close the channel.
     Tcl_RegisterChannel(nullptr, channel);
@@ -323,7 +332,7 @@ Tcl_Channel startListener(Tcl_Interp* interp, UniqueFd fd, SocketFile file, Tcl_
 Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_Obj* name,
                            Tcl_Obj* handler, const ListenOptions& options, ListenFailure& failure) {
     // Non-blocking: the accept loop stops at EAGAIN and must never block.
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+    UniqueFd fd(::socket(AF_UNIX, options.type | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
     if (!fd) {
         failure = {errno, "creating the socket"};
         return nullptr;
@@ -336,7 +345,7 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     SocketFile file;
     const int backlog = options.backlog;
     auto listenStep = [backlog](int s) { return ::listen(s, backlog) == 0 ? 0 : errno; };
-    if (!bindSocket(fd.get(), SOCK_STREAM, address, options, listenStep, file, failure)) {
+    if (!bindSocket(fd.get(), options.type, address, options, listenStep, file, failure)) {
         return nullptr;
     }
     return startListener(interp, std::move(fd), std::move(file), name, handler, failure);

@@ -15,6 +15,7 @@ namespace unix_sockets {
 
 struct ListenOptions : FileOptions {
     int backlog = SOMAXCONN;
+    int type = SOCK_STREAM;  // or SOCK_SEQPACKET
 };
 
 using ListenFailure = SetupFailure;

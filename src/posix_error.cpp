@@ -22,6 +22,17 @@ int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
     return TCL_ERROR;
 }
 
+int posixError(Tcl_Interp* interp, int error, const char* action, const char* detail) {
+    Tcl_SetErrno(error);
+    const char* reason = Tcl_PosixError(interp);
+    Tcl_Obj* message = Tcl_ObjPrintf("couldn't %s: %s", action, reason);
+    if (detail != nullptr && *detail != '\0') {
+        Tcl_AppendStringsToObj(message, " (", detail, ")", static_cast<char*>(nullptr));
+    }
+    Tcl_SetObjResult(interp, message);
+    return TCL_ERROR;
+}
+
 int usageError(Tcl_Interp* interp, Tcl_Obj* message, std::initializer_list<const char*> errorCode) {
     Tcl_SetObjResult(interp, message);
     Tcl_Obj* code = Tcl_NewListObj(0, nullptr);

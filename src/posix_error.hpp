@@ -17,6 +17,10 @@ namespace unix_sockets {
 int posixError(Tcl_Interp* interp, int error, const char* action, Tcl_Obj* name,
                const char* detail = nullptr);
 
+// The same for an action on nothing that has a name (making a socket
+// pair): `couldn't <action>: <reason>`, and " (<detail>)" when given.
+int posixError(Tcl_Interp* interp, int error, const char* action, const char* detail);
+
 // Leaves a message in the interpreter result and sets errorCode to the list
 // of the given words. Returns TCL_ERROR.
 int usageError(Tcl_Interp* interp, Tcl_Obj* message, std::initializer_list<const char*> errorCode);

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "connect_state.hpp"
 #include "listener.hpp"
+#include "message_channel.hpp"
 #include "stream_channel.hpp"
 
 #include <cerrno>
@@ -23,17 +24,26 @@ int parseBacklog(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
     return TCL_OK;
 }
 
+// The socket types a connection can have: -type of listen and connect.
+const char* const kConnectionTypes[] = {"stream", "seqpacket", nullptr};
+
+int parseListenType(Tcl_Interp* interp, Tcl_Obj* value, ListenOptions& options) {
+    return parseSocketType(interp, value, kConnectionTypes, &options.type);
+}
+
 const OptionSpec<ListenOptions> kListenOptions[] = {
     {"-replace", fileOption<ListenOptions, parseReplace>},
     {"-permissions", fileOption<ListenOptions, parsePermissions>},
     {"-owner", fileOption<ListenOptions, parseOwner>},
     {"-group", fileOption<ListenOptions, parseGroup>},
     {"-backlog", parseBacklog},
+    {"-type", parseListenType},
     {nullptr, nullptr},
 };
 
 struct ConnectOptions {
     bool async = false;
+    int type = SOCK_STREAM;
 };
 
 int parseAsync(Tcl_Interp*, Tcl_Obj*, ConnectOptions& options) {
@@ -41,8 +51,13 @@ int parseAsync(Tcl_Interp*, Tcl_Obj*, ConnectOptions& options) {
     return TCL_OK;
 }
 
+int parseConnectType(Tcl_Interp* interp, Tcl_Obj* value, ConnectOptions& options) {
+    return parseSocketType(interp, value, kConnectionTypes, &options.type);
+}
+
 const OptionSpec<ConnectOptions> kConnectOptions[] = {
     {"-async", parseAsync, true},
+    {"-type", parseConnectType},
     {nullptr, nullptr},
 };
 
@@ -99,10 +114,16 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Tcl_Obj* path = objv[first];
     UnixAddress address;
     if (toAddress(interp, path, "connect to", address) != TCL_OK) return TCL_ERROR;
+    // The channel that completes a connect in the background is the stream
+    // channel's; a seqpacket connect blocks.
+    if (options.async && options.type != SOCK_STREAM) {
+        return usageError(interp, Tcl_NewStringObj("-async works with -type stream only", -1),
+                          {"TCL", "VALUE", "TYPE"});
+    }
 
     // Non-blocking from birth for -async: its tries must never block.
     const int flags = SOCK_CLOEXEC | (options.async ? SOCK_NONBLOCK : 0);
-    UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | flags, 0));
+    UniqueFd fd(::socket(AF_UNIX, options.type | flags, 0));
     if (!fd) return posixError(interp, errno, "connect to", path, "creating the socket");
     if (options.async) {
         // Even an outcome known at once is the channel's to report, through
@@ -113,7 +134,9 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
         std::string detail = error == ETIMEDOUT ? backlogTimeoutDetail() : std::string();
         return posixError(interp, error, "connect to", path, detail.c_str());
     }
-    return returnChannel(interp, createStreamChannel(std::move(fd)));
+    return returnChannel(interp, options.type == SOCK_SEQPACKET
+                                     ? createMessageChannel(std::move(fd), SOCK_SEQPACKET)
+                                     : createStreamChannel(std::move(fd)));
 }
 
 }  // namespace unix_sockets

@@ -17,6 +17,9 @@ struct OptionSource {
     int fd;
     int* keptError;
     const ConnectState* connect = nullptr;
+    // The driver's own state, for the options of one channel type (-remote
+    // and -peer of a datagram channel).
+    const void* state = nullptr;
 };
 
 // Reads one option's value. Returns 0 or an errno.

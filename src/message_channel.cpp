@@ -1,0 +1,454 @@
+// The message socket channel type (seqpacket and datagram sockets).
+//
+// Tcl's channels know bytes, not messages: the driver keeps the boundaries.
+//
+// Output. Tcl hands outputProc its buffer as it flushes, and flushes a
+// full buffer in the middle of a puts, so a piece tells nothing of where a
+// message ends. The channels start with Tcl's largest buffer (1 MiB,
+// MAX_CHANNEL_BUFFER_SIZE in tclIO.c of 8.6 and 9), more than Linux lets a
+// Unix socket send by default. A piece as long as the buffer may go on
+// past it and is refused with EMSGSIZE (Tcl then discards the rest of that
+// output); every shorter piece is a whole flush, sent as one message. A
+// message is never split: it goes whole or fails with EMSGSIZE.
+//
+// Input. Each message is received whole (its size learnt first with
+// MSG_PEEK | MSG_TRUNC) and handed to Tcl in pieces of at most the size Tcl
+// asks for. Tcl's reads (DoReadChars, gets) stop at EAGAIN in either mode;
+// so from the last piece of a message until a read ends with none of its
+// bytes left in Tcl's buffers, every call answers EAGAIN: no read runs on
+// into the next message, and the next read after that gets it (see Input).
+//
+// One MessageSocket per channel, owned by the channel: created with it and
+// freed by close2Proc. The procs report failures as errno values.
+#include "message_channel.hpp"
+
+#include "event_source.hpp"
+#include "fd_registry.hpp"
+#include "posix_error.hpp"
+#include "socket_options.hpp"
+#include "stream_channel.hpp"
+#include "tcl_obj.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <sys/socket.h>
+#include <vector>
+
+namespace unix_sockets {
+
+namespace {
+
+// Tcl's largest channel buffer; see the top of this file.
+constexpr int kMessageBufferSize = 1024 * 1024;
+
+enum class Kind {
+    Seqpacket,  // connected; a 0-byte receive is end of file
+    Datagram,   // connected (socketpair) or not; a 0-byte message is a message
+};
+
+// Where input stands between messages.
+enum class Input {
+    Idle,        // no message in hand: the next call receives one
+    Delivering,  // a message longer than Tcl's buffer, partly handed over
+    Boundary,    // the whole message is in Tcl's hands: every call answers
+                 // EAGAIN until a read ends with none of it left (watchProc,
+                 // which Tcl calls at the end of every read, sees that)
+};
+
+struct MessageSocket {
+    UniqueFd fd;
+    Tcl_Channel channel = nullptr;
+    Kind kind = Kind::Seqpacket;
+
+    // Output of a datagram socket: send() when it is connected, else
+    // sendto() the remote; EDESTADDRREQ with neither.
+    bool connected = true;
+    bool hasRemote = false;
+    UnixAddress remote;
+    // The sender of the last message received: the one the script reads,
+    // since Tcl never reads past a boundary (-peer).
+    UnixAddress peer;
+    // The file a datagram socket bound, removed on close while still ours.
+    SocketFile file;
+
+    // Input: see Input. held is the message being delivered, from heldOffset on.
+    Input input = Input::Idle;
+    std::vector<char> held;
+    size_t heldOffset = 0;
+
+    // As in the stream channel: the events Tcl asked for, whether a watch
+    // is registered, why it cannot be (then every read and write fails
+    // with it), and the error -error reports.
+    int watchMask = 0;
+    bool watching = false;
+    int watchError = 0;
+    int keptError = 0;
+    // One event to run the script's handlers without the descriptor's
+    // readiness: after a failed watch, or while part of a message waits in
+    // held (the socket may have nothing more to say).
+    Tcl_TimerToken pendingEvent = nullptr;
+};
+
+MessageSocket* self(void* instanceData) { return static_cast<MessageSocket*>(instanceData); }
+
+// ---- Input ------------------------------------------------------------------
+
+// The size of the next message, waiting for one unless non-blocking.
+ssize_t peekSize(int fd) {
+    for (;;) {
+        // Linux answers a datagram's whole length with MSG_TRUNC.
+        ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
+        if (size >= 0 || errno != EINTR) return size;
+    }
+}
+
+// Receives the next message whole into dst, which holds capacity bytes (at
+// least the size peekSize gave), and its sender into m->peer. Returns its
+// size, or -1 with errno. The one place a message is taken from the socket.
+ssize_t receiveMessage(MessageSocket* m, char* dst, size_t capacity) {
+    sockaddr_un from{};
+    iovec part{dst, capacity};
+    msghdr header{};
+    header.msg_name = &from;
+    header.msg_namelen = sizeof(from);
+    header.msg_iov = &part;
+    header.msg_iovlen = 1;
+    ssize_t got = 0;
+    do {
+        got = ::recvmsg(m->fd.get(), &header, 0);
+    } while (got < 0 && errno == EINTR);
+    if (got < 0) return -1;
+    if (header.msg_flags & MSG_TRUNC) {
+        // Another holder of the socket took the message we measured, and
+        // this one is longer: what did not fit is gone.
+        errno = EMSGSIZE;
+        return -1;
+    }
+    if (m->kind == Kind::Datagram) m->peer = UnixAddress::fromSockaddr(from, header.msg_namelen);
+    return got;
+}
+
+// The last piece of a message, n bytes, is being handed over. The read
+// that takes it may ask again at once (a blocking read, a gets that has not
+// found its newline, Tcl reading ahead), and so may later reads while the
+// message's bytes are still buffered: none of them may get the next one.
+int lastPiece(MessageSocket* m, int n) {
+    m->input = Input::Boundary;
+    return n;
+}
+
+int deliverHeld(MessageSocket* m, char* buf, int toRead) {
+    size_t left = m->held.size() - m->heldOffset;
+    int n = left < static_cast<size_t>(toRead) ? static_cast<int>(left) : toRead;
+    std::memcpy(buf, m->held.data() + m->heldOffset, static_cast<size_t>(n));
+    m->heldOffset += static_cast<size_t>(n);
+    if (m->heldOffset < m->held.size()) return n;
+    std::vector<char>().swap(m->held);
+    m->heldOffset = 0;
+    return lastPiece(m, n);
+}
+
+int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
+    MessageSocket* s = self(instanceData);
+    if (s->watchError != 0) {
+        *errorCodePtr = s->watchError;
+        return -1;
+    }
+    switch (s->input) {
+    case Input::Delivering:
+        return deliverHeld(s, buf, toRead);
+    case Input::Boundary:
+        *errorCodePtr = EAGAIN;
+        return -1;
+    case Input::Idle:
+        break;
+    }
+    ssize_t size = peekSize(s->fd.get());
+    ssize_t got = -1;
+    if (size >= 0 && size <= toRead) {
+        got = receiveMessage(s, buf, static_cast<size_t>(toRead));
+    } else if (size > toRead) {
+        s->held.resize(static_cast<size_t>(size));
+        got = receiveMessage(s, s->held.data(), s->held.size());
+        if (got < 0) std::vector<char>().swap(s->held);
+    }
+    if (got < 0) {
+        if (errno == ECONNRESET && s->kind == Kind::Seqpacket) {
+            // As on a stream: the peer closed with data of ours unread,
+            // after everything it sent; its end of file.
+            s->keptError = errno;
+            return 0;
+        }
+        *errorCodePtr = errno;
+        return -1;
+    }
+    if (got == 0) {
+        // Linux cannot tell an empty seqpacket message from the peer's
+        // end of file; an empty datagram is a message of its own, which
+        // ends as it begins (returning 0 would mean end of file).
+        if (s->kind == Kind::Seqpacket) return 0;
+        *errorCodePtr = EAGAIN;
+        return -1;
+    }
+    if (got <= toRead) return lastPiece(s, static_cast<int>(got));
+    s->input = Input::Delivering;
+    return deliverHeld(s, buf, toRead);
+}
+
+// ---- Output -----------------------------------------------------------------
+
+int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
+    MessageSocket* s = self(instanceData);
+    if (s->watchError != 0) {
+        *errorCodePtr = s->watchError;
+        return -1;
+    }
+    // A full buffer is flushed in the middle of a write: the message may go
+    // on past it, and sending it would split it.
+    if (toWrite >= Tcl_GetChannelBufferSize(s->channel)) {
+        *errorCodePtr = EMSGSIZE;
+        return -1;
+    }
+    const bool toRemote = s->kind == Kind::Datagram && s->hasRemote;
+    if (s->kind == Kind::Datagram && !toRemote && !s->connected) {
+        // Said here: the kernel would say ENOTCONN, which misleads.
+        *errorCodePtr = EDESTADDRREQ;
+        return -1;
+    }
+    for (;;) {
+        // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE.
+        ssize_t sent =
+            toRemote ? ::sendto(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL,
+                                s->remote.sockaddrPtr(), s->remote.length())
+                     : ::send(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL);
+        // A message goes whole or not at all.
+        if (sent >= 0) return toWrite;
+        if (errno == EINTR) continue;
+        *errorCodePtr = errno;
+        return -1;
+    }
+}
+
+// ---- Events -----------------------------------------------------------------
+
+void stopWatching(MessageSocket* s) {
+    if (s->watching) unwatchDescriptor(s->fd.get());
+    s->watching = false;
+    if (s->pendingEvent != nullptr) Tcl_DeleteTimerHandler(s->pendingEvent);
+    s->pendingEvent = nullptr;
+    s->watchMask = 0;
+}
+
+void fileReady(void* clientData, int mask) {
+    Tcl_NotifyChannel(static_cast<Tcl_Channel>(clientData), mask);
+}
+
+void pendingReady(void* clientData) {
+    MessageSocket* s = self(clientData);
+    s->pendingEvent = nullptr;
+    // After a failed watch, the handlers' reads and writes fail with the
+    // reason; else the rest of a message is readable. A handler may close
+    // the channel, so s is not touched after this.
+    int mask = s->watchError != 0 ? s->watchMask : (s->watchMask & TCL_READABLE);
+    Tcl_NotifyChannel(s->channel, mask);
+}
+
+void watchProc(void* instanceData, int mask) {
+    MessageSocket* s = self(instanceData);
+    // Tcl calls this at the end of every read and gets (UpdateInterest, in
+    // 8.6 and 9), whatever the mask: a read that ends with no byte of the
+    // message left in Tcl's buffers has taken all of it, and the next read
+    // is for the next message.
+    if (s->input == Input::Boundary && Tcl_InputBuffered(s->channel) == 0) {
+        s->input = Input::Idle;
+    }
+    if (mask == 0) {
+        stopWatching(s);
+        return;
+    }
+    if (s->watchError == 0 && (mask != s->watchMask || !s->watching)) {
+        int error = watchDescriptor(s->fd.get(), mask, fileReady, s->channel);
+        s->watching = error == 0;
+        if (error != 0) {
+            // As in the stream channel: Tcl 8.6, a descriptor from 1024 up
+            // and no epoll set for it. The error becomes the channel's.
+            s->watchError = error;
+            if (s->keptError == 0) s->keptError = error;
+        }
+    }
+    s->watchMask = mask;
+    // Tcl calls this after every read, with READABLE only when its own
+    // buffers are empty; then the rest of a held message is readable though
+    // the socket may not be. After a failed watch, one event runs the
+    // handlers; a handler that ignores the error is not called in a loop,
+    // since an unchanged mask schedules nothing new.
+    const bool heldReadable = (mask & TCL_READABLE) && s->input == Input::Delivering;
+    if ((s->watchError != 0 || heldReadable) && s->pendingEvent == nullptr) {
+        s->pendingEvent = Tcl_CreateTimerHandler(0, pendingReady, s);
+    }
+}
+
+// ---- The rest of the channel type ---------------------------------------------
+
+int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
+    MessageSocket* s = self(instanceData);
+    switch (flags) {
+    case TCL_CLOSE_READ:
+        // As in the stream channel: another process may hold the socket.
+        return 0;
+    case TCL_CLOSE_WRITE:
+        // A datagram socket has no connection to half-close: the channel
+        // just stops writing. A seqpacket peer reads end of file.
+        if (s->kind == Kind::Datagram) return 0;
+        if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN) return errno;
+        return 0;
+    default: {
+        stopWatching(s);
+        int error = closeRegistered(s->fd.release());
+        s->file.removeIfOurs();
+        delete s;
+        return error;
+    }
+    }
+}
+
+int blockModeProc(void* instanceData, int mode) {
+    return setNonBlocking(self(instanceData)->fd.get(), mode == TCL_MODE_NONBLOCKING);
+}
+
+int getHandleProc(void* instanceData, int, void** handlePtr) {
+    *handlePtr = reinterpret_cast<void*>(static_cast<intptr_t>(self(instanceData)->fd.get()));
+    return TCL_OK;
+}
+
+void threadActionProc(void* instanceData, int action) {
+    // As in the stream channel: the new thread watches again when asked.
+    if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(self(instanceData));
+}
+
+// ---- Options ------------------------------------------------------------------
+
+const MessageSocket* owner(const OptionSource& source) {
+    return static_cast<const MessageSocket*>(source.state);
+}
+
+int readRemote(const OptionSource& source, Tcl_Obj** value) {
+    const MessageSocket* s = owner(source);
+    *value = s->hasRemote ? s->remote.toObj() : Tcl_NewObj();
+    return 0;
+}
+
+int readPeer(const OptionSource& source, Tcl_Obj** value) {
+    *value = owner(source)->peer.toObj();
+    return 0;
+}
+
+const ReadOnlyOption kSeqpacketOptions[] = {
+    {"-peername", readPeername},
+    {"-sockname", readSockname},
+    {"-peercred", readPeercred},
+    {"-error", readError},
+    {nullptr, nullptr},
+};
+
+const ReadOnlyOption kDatagramOptions[] = {
+    {"-peername", readPeername},
+    {"-sockname", readSockname},
+    {"-error", readError},
+    {"-remote", readRemote},
+    {"-peer", readPeer},
+    {nullptr, nullptr},
+};
+
+int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
+                  Tcl_DString* result) {
+    MessageSocket* s = self(instanceData);
+    OptionSource source{s->fd.get(), &s->keptError};
+    source.state = s;
+    const ReadOnlyOption* table =
+        s->kind == Kind::Datagram ? kDatagramOptions : kSeqpacketOptions;
+    return getTableOption(table, source, s->channel, interp, optionName, result);
+}
+
+// chan configure $d -remote path: where output goes from now on; {} for
+// nowhere (a connected socket then sends to its peer).
+int setOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
+                  const char* value) {
+    MessageSocket* s = self(instanceData);
+    const size_t length = std::strlen(optionName);
+    if (length < 2 || std::strncmp(optionName, "-remote", length) != 0) {
+        return Tcl_BadChannelOption(interp, optionName, "remote");
+    }
+    if (value[0] == '\0') {
+        s->hasRemote = false;
+        return TCL_OK;
+    }
+    // The value is in Tcl's internal form, where a NUL is two bytes, so an
+    // abstract name survives as a C string.
+    ObjRef path(Tcl_NewStringObj(value, -1));
+    UnixAddress address;
+    UnixAddress::Problem problem;
+    if (!UnixAddress::fromObj(path.get(), address, problem)) {
+        if (interp != nullptr) {
+            posixError(interp, problem.error, "set -remote to", path.get(),
+                       problem.detail.c_str());
+        }
+        Tcl_SetErrno(problem.error);
+        return TCL_ERROR;
+    }
+    s->remote = address;
+    s->hasRemote = true;
+    return TCL_OK;
+}
+
+const Tcl_ChannelType* channelType(Kind kind) {
+    auto make = [](bool datagram) {
+        Tcl_ChannelType t = makeChannelType("unix_socket");
+        t.inputProc = inputProc;
+        t.outputProc = outputProc;
+        t.getOptionProc = getOptionProc;
+        if (datagram) t.setOptionProc = setOptionProc;
+        t.watchProc = watchProc;
+        t.getHandleProc = getHandleProc;
+        t.close2Proc = close2Proc;
+        t.blockModeProc = blockModeProc;
+        t.threadActionProc = threadActionProc;
+        return t;
+    };
+    static const Tcl_ChannelType seqpacket = make(false);
+    static const Tcl_ChannelType datagram = make(true);
+    return kind == Kind::Datagram ? &datagram : &seqpacket;
+}
+
+Tcl_Channel makeChannel(MessageSocket* s) {
+    std::string name = nextChannelName();
+    s->channel = Tcl_CreateChannel(channelType(s->kind), name.c_str(), s,
+                                   TCL_READABLE | TCL_WRITABLE);
+    registerDescriptor(s->fd.get(), name);
+    Tcl_SetChannelBufferSize(s->channel, kMessageBufferSize);
+    return s->channel;
+}
+
+}  // namespace
+
+Tcl_Channel createMessageChannel(UniqueFd fd, int type) {
+    auto* s = new MessageSocket{};
+    s->fd = std::move(fd);
+    s->kind = type == SOCK_DGRAM ? Kind::Datagram : Kind::Seqpacket;
+    return makeChannel(s);
+}
+
+Tcl_Channel createDatagramChannel(UniqueFd fd, SocketFile file, const UnixAddress* remote) {
+    auto* s = new MessageSocket{};
+    s->fd = std::move(fd);
+    s->kind = Kind::Datagram;
+    s->connected = false;
+    s->file = std::move(file);
+    if (remote != nullptr) {
+        s->remote = *remote;
+        s->hasRemote = true;
+    }
+    return makeChannel(s);
+}
+
+}  // namespace unix_sockets
