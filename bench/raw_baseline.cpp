@@ -1,5 +1,6 @@
-// The raw baseline of `make bench`: the same three workloads as
-// bench/run.tcl, with plain AF_UNIX sockets and blocking read/write, no Tcl.
+// The raw baseline of `make bench`: the same five workloads as bench/run.tcl,
+// with plain AF_UNIX sockets and blocking read/write (send/recv for
+// datagrams), no Tcl.
 //
 // Why it exists: comparing unix_sockets with Tcl's TCP sockets says whether
 // the package is a better local transport for Tcl code; it does not say how
@@ -10,10 +11,11 @@
 // Tcl's channel layer, which both Tcl transports share; a unix/raw that
 // drops while unix/TCP drops too is the extension.
 //
-// Each run forks its server. The listening socket exists before the fork and
-// the server says it is running (a byte on a pipe) before the clock starts,
-// so what is timed is the transport, as in the Tcl runs: the client process
-// measures, the server process answers.
+// Each run forks its server. The listening socket (for datagrams, the bound
+// sockets of both sides) exists before the fork and the server says it is
+// running (a byte on a pipe) before the clock starts, so what is timed is
+// the transport, as in the Tcl runs: the client process measures, the
+// server process answers.
 //
 // Usage, one measurement per run, elapsed microseconds on standard output:
 //   bench_raw throughput PATH MIB ?CPU?     send MIB MiB in 64 KiB writes,
@@ -23,6 +25,12 @@
 //                                           "ping\n"
 //   bench_raw connections PATH COUNT ?CPU?  COUNT connect / accept+close /
 //                                           end of file cycles
+//   bench_raw seqpacket PATH COUNT ?CPU?    COUNT round trips of the message
+//                                           "ping\n" over SOCK_SEQPACKET
+//   bench_raw datagram PATH COUNT ?CPU?     COUNT round trips of the datagram
+//                                           "ping\n": the client, bound to
+//                                           PATH.client, sends to PATH; the
+//                                           server answers to the sender
 // CPU, if given, is the one CPU the server may run on (the client keeps the
 // affinity it was started with), as bench/run.tcl -cpu two asks.
 // Built by `cmake --build BUILD --target bench_raw` (make bench does it); not
@@ -62,19 +70,25 @@ sockaddr_un addressOf(const char* path) {
     return address;
 }
 
-int listenOn(const char* path) {
+// A socket of that type bound to path (replacing what is there).
+int boundTo(const char* path, int type) {
     sockaddr_un address = addressOf(path);
     ::unlink(path);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     if (::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("bind");
+    return fd;
+}
+
+int listenOn(const char* path, int type) {
+    int fd = boundTo(path, type);
     if (::listen(fd, SOMAXCONN) != 0) die("listen");
     return fd;
 }
 
-int connectTo(const char* path) {
+int connectTo(const char* path, int type = SOCK_STREAM) {
     sockaddr_un address = addressOf(path);
-    int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int fd = ::socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
     if (fd < 0) die("socket");
     if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) die("connect");
     return fd;
@@ -141,6 +155,7 @@ void serveRoundTrips(int listener) {
     int fd = acceptOn(listener);
     // One message is outstanding at a time, so whatever arrives is one whole
     // line or the start of one: echoing it back as it comes is line echo.
+    // On a seqpacket socket one read is one message: message echo.
     char buf[256];
     for (ssize_t got; (got = readSome(fd, buf, sizeof buf)) > 0;) writeAll(fd, buf, got);
     ::close(fd);
@@ -148,6 +163,30 @@ void serveRoundTrips(int listener) {
 
 void serveConnections(int listener, long count) {
     for (long i = 0; i < count; ++i) ::close(acceptOn(listener));
+}
+
+// Answers each of count datagrams to its sender, as a datagram server with
+// more than one client must (no connect to one peer).
+void serveDatagram(int fd, long count) {
+    char buf[256];
+    for (long i = 0; i < count; ++i) {
+        sockaddr_un sender{};
+        socklen_t senderLength = sizeof sender;
+        ssize_t got = ::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&sender),
+                                 &senderLength);
+        if (got < 0) {
+            if (errno == EINTR) {
+                --i;
+                continue;
+            }
+            die("recvfrom");
+        }
+        while (::sendto(fd, buf, static_cast<size_t>(got), 0,
+                        reinterpret_cast<sockaddr*>(&sender), senderLength) < 0) {
+            if (errno != EINTR) die("sendto");
+        }
+    }
+    ::close(fd);
 }
 
 // ---- Clients, in the parent, timed ------------------------------------------
@@ -179,6 +218,38 @@ void roundTripClient(const char* path, long count) {
     ::close(fd);
 }
 
+// The message read is the whole answer: one recv, no line assembly.
+void checkEcho(int fd) {
+    char buf[256];
+    ssize_t got = readSome(fd, buf, sizeof buf);
+    if (std::string(buf, static_cast<size_t>(got)) != "ping\n") {
+        std::fprintf(stderr, "bench_raw: bad echo\n");
+        std::exit(1);
+    }
+}
+
+void seqpacketClient(const char* path, long count) {
+    int fd = connectTo(path, SOCK_SEQPACKET);
+    static const char ping[] = "ping\n";
+    for (long i = 0; i < count; ++i) {
+        writeAll(fd, ping, sizeof ping - 1);
+        checkEcho(fd);
+    }
+    ::close(fd);
+}
+
+void datagramClient(int fd, const char* serverPath, long count) {
+    sockaddr_un server = addressOf(serverPath);
+    static const char ping[] = "ping\n";
+    for (long i = 0; i < count; ++i) {
+        while (::sendto(fd, ping, sizeof ping - 1, 0, reinterpret_cast<sockaddr*>(&server),
+                        sizeof server) < 0) {
+            if (errno != EINTR) die("sendto");
+        }
+        checkEcho(fd);
+    }
+}
+
 void connectionClient(const char* path, long count) {
     char buf[16];
     for (long i = 0; i < count; ++i) {
@@ -193,7 +264,9 @@ void connectionClient(const char* path, long count) {
 }  // namespace
 
 int usage(const char* program) {
-    std::fprintf(stderr, "usage: %s throughput|roundtrips|connections PATH N ?CPU?\n", program);
+    std::fprintf(stderr,
+                 "usage: %s throughput|roundtrips|connections|seqpacket|datagram PATH N ?CPU?\n",
+                 program);
     return 2;
 }
 
@@ -204,11 +277,18 @@ int main(int argc, char** argv) {
     long n = std::strtol(argv[3], nullptr, 10);
     int serverCpu = argc == 5 ? std::atoi(argv[4]) : -1;
     if (n <= 0 || (workload != "throughput" && workload != "roundtrips" &&
-                   workload != "connections")) {
+                   workload != "connections" && workload != "seqpacket" &&
+                   workload != "datagram")) {
         return usage(argv[0]);
     }
 
-    int listener = listenOn(path);
+    // The server's socket: listening, or for datagrams bound and receiving.
+    // The client's datagram socket is bound before the clock starts too.
+    std::string clientPath = std::string(path) + ".client";
+    int listener = workload == "datagram"  ? boundTo(path, SOCK_DGRAM)
+                   : workload == "seqpacket" ? listenOn(path, SOCK_SEQPACKET)
+                                             : listenOn(path, SOCK_STREAM);
+    int client = workload == "datagram" ? boundTo(clientPath.c_str(), SOCK_DGRAM) : -1;
     int started[2];
     if (::pipe2(started, O_CLOEXEC) != 0) die("pipe");
     pid_t server = ::fork();
@@ -221,10 +301,13 @@ int main(int argc, char** argv) {
             if (::sched_setaffinity(0, sizeof cpus, &cpus) != 0) die("sched_setaffinity");
         }
         ::close(started[0]);
+        if (client >= 0) ::close(client);
         writeAll(started[1], "r", 1);
         ::close(started[1]);
         if (workload == "throughput") serveThroughput(listener);
         else if (workload == "roundtrips") serveRoundTrips(listener);
+        else if (workload == "seqpacket") serveRoundTrips(listener);
+        else if (workload == "datagram") serveDatagram(listener, n);
         else serveConnections(listener, n);
         ::_exit(0);
     }
@@ -240,8 +323,14 @@ int main(int argc, char** argv) {
     auto start = std::chrono::steady_clock::now();
     if (workload == "throughput") throughputClient(path, n);
     else if (workload == "roundtrips") roundTripClient(path, n);
+    else if (workload == "seqpacket") seqpacketClient(path, n);
+    else if (workload == "datagram") datagramClient(client, path, n);
     else connectionClient(path, n);
     auto elapsed = std::chrono::steady_clock::now() - start;
+    if (client >= 0) {
+        ::close(client);
+        ::unlink(clientPath.c_str());
+    }
 
     int status = 0;
     if (::waitpid(server, &status, 0) < 0) die("waitpid");

@@ -8,7 +8,8 @@
 # (build/tcl8.6, say) holding the package and bench/bench_raw; make bench
 # passes BENCH_FLAGS on.
 #
-# What it measures. Three workloads, each over three transports:
+# What it measures. Five workloads: three over three transports, two (the
+# message round trips) over unix_sockets and raw C only:
 #   throughput    the client sends -mib MiB (default 256) in 64 KiB writes,
 #                 binary translation, blocking, then closes its sending side;
 #                 the server reads and discards up to end of file and answers
@@ -18,11 +19,22 @@
 #   connections   -connections (5000) cycles of connect, accept (the server's
 #                 accept handler closes at once) and end of file read by the
 #                 client, which then closes. Connections per second.
+#   seqpacket     -roundtrips ping-pong exchanges as above, over connect /
+#                 listen -type seqpacket: each line is one message (one
+#                 flush, one read). Round trips per second.
+#   datagram      -roundtrips exchanges of one datagram each way: the client
+#                 is a datagram socket bound to a path with -remote the
+#                 server's; the server's, bound to its path, answers each
+#                 message to its -peer. Round trips per second.
 # The transports:
-#   unix_sockets  unix_sockets::connect / unix_sockets::listen
+#   unix_sockets  unix_sockets::connect / unix_sockets::listen (-type
+#                 seqpacket for seqpacket), unix_sockets::datagram
 #   Tcl TCP       socket / socket -server on 127.0.0.1, an ephemeral port
 #   raw C         bench/raw_baseline.cpp: plain AF_UNIX sockets, blocking
-#                 read and write, no Tcl at all (the floor; see that file)
+#                 read and write, no Tcl at all (the floor; see that file);
+#                 SOCK_SEQPACKET and SOCK_DGRAM for the message workloads
+# Tcl has no seqpacket or datagram socket to compare with, so those two rows
+# show no TCP figure.
 # The client is this tclsh; the server is another process: bench/server.tcl
 # in a child tclsh for the two Tcl transports, a forked child of bench_raw
 # for raw C. The Tcl server serves each connection with the same blocking
@@ -45,14 +57,15 @@
 # even come out behind Tcl, probably because a process with less to do lets
 # its CPU go idle sooner, and waking an idle virtual CPU costs more.
 #
-# -buffersize N sets that -buffersize on the Tcl channels of the two data
-# workloads, client and server side. Without it each transport keeps its
-# default, which is what a script gets unless it asks: 65536 bytes for
-# unix_sockets, Tcl's 4096 for TCP, where every 64 KiB write then leaves as
+# -buffersize N sets that -buffersize on the Tcl channels of the data
+# workloads (all but connections), client and server side. Without it each
+# transport keeps its default, which is what a script gets unless it asks:
+# 65536 bytes for unix_sockets' stream channels, 1048576 for its message
+# channels, Tcl's 4096 for TCP, where every 64 KiB write then leaves as
 # sixteen 4 KiB sends. -buffersize 65536 compares the drivers alone.
 #
 # How to read it. Each figure is the median of -repeat (3) runs; the runs of
-# the three transports are interleaved, and each round starts with another
+# the transports are interleaved, and each round starts with another
 # transport, so drift in machine load spreads over all columns. Higher is
 # better everywhere. The last two columns are what the benchmark claims:
 #   unix/TCP  > 1 means unix_sockets beats Tcl's TCP sockets on loopback
@@ -60,6 +73,9 @@
 #             below 1, far below for bulk data, because every byte also
 #             goes through Tcl's channel layer and every call through the
 #             interpreter
+# Under the table, each message round trip is divided by the stream round
+# trip of the same transport (unix_sockets, and raw C): the cost of message
+# framing, and for datagrams of addressing each answer, against a stream.
 # Absolute figures depend on the machine and on whatever else runs on it
 # (on shared cores, a lot); compare ratios, and look at the spread printed
 # under the table before trusting a difference of a few percent.
@@ -140,6 +156,23 @@ proc connectTo {transport address} {
     return [socket 127.0.0.1 $address]
 }
 
+# -roundtrips exchanges of "ping" over a line-buffered channel: the stream
+# and both message workloads.
+proc pingpong {workload transport channel} {
+    chan configure $channel -buffering line {*}$::channelOptions
+    set count $::opt(-roundtrips)
+    set start [clock microseconds]
+    for {set i 0} {$i < $count} {incr i} {
+        puts $channel ping
+        gets $channel line
+    }
+    set elapsed [expr {[clock microseconds] - $start}]
+    if {$line ne "ping"} {
+        error "$transport $workload: the server echoed \"$line\""
+    }
+    return $elapsed
+}
+
 proc throughput {transport address} {
     set chunk [binary format x65536]
     set writes [expr {$::opt(-mib) * 16}]
@@ -161,19 +194,33 @@ proc throughput {transport address} {
 
 proc roundtrips {transport address} {
     set channel [connectTo $transport $address]
-    chan configure $channel -buffering line {*}$::channelOptions
-    set count $::opt(-roundtrips)
-    set start [clock microseconds]
-    for {set i 0} {$i < $count} {incr i} {
-        puts $channel ping
-        gets $channel line
+    try {
+        return [pingpong "round trips" $transport $channel]
+    } finally {
+        close $channel
     }
-    set elapsed [expr {[clock microseconds] - $start}]
-    close $channel
-    if {$line ne "ping"} {
-        error "$transport round trips: the server echoed \"$line\""
+}
+
+proc seqpacket {transport address} {
+    set channel [unix_sockets::connect -type seqpacket $address]
+    try {
+        return [pingpong seqpacket $transport $channel]
+    } finally {
+        close $channel
     }
-    return $elapsed
+}
+
+# The server's loop ends with the message "done" (see bench/server.tcl).
+proc datagram {transport address} {
+    set channel [unix_sockets::datagram -remote $address \
+                     [file join [file dirname $address] client.sock]]
+    try {
+        set elapsed [pingpong datagram $transport $channel]
+        puts $channel done
+        return $elapsed
+    } finally {
+        close $channel
+    }
 }
 
 proc connections {transport address} {
@@ -190,10 +237,12 @@ proc connections {transport address} {
 proc measure {workload transport} {
     global opt raw dir servers serverCpu
     if {$transport eq "raw"} {
-        set n [dict get {throughput -mib roundtrips -roundtrips connections -connections} $workload]
+        set n [dict get {throughput -mib roundtrips -roundtrips connections -connections
+                         seqpacket -roundtrips datagram -roundtrips} $workload]
         return [exec $raw $workload [file join $dir raw.sock] $opt($n) {*}$serverCpu 2>@stderr]
     }
-    set index [lsearch {throughput roundtrips connections} $workload]
+    # In the order of server.tcl's ready line.
+    set index [lsearch {throughput roundtrips connections seqpacket datagram} $workload]
     return [$workload $transport [lindex [dict get $servers $transport] $index]]
 }
 
@@ -201,7 +250,8 @@ proc measure {workload transport} {
 proc rate {workload micros} {
     global opt
     set amount [dict get [list throughput $opt(-mib) roundtrips $opt(-roundtrips) \
-                              connections $opt(-connections)] $workload]
+                              connections $opt(-connections) seqpacket $opt(-roundtrips) \
+                              datagram $opt(-roundtrips)] $workload]
     return [expr {$amount * 1e6 / $micros}]
 }
 
@@ -219,8 +269,15 @@ proc figure {value} {
 
 # ---- The run ----------------------------------------------------------------
 
-set workloads {throughput roundtrips connections}
-set transports {unix tcp raw}
+set workloads {throughput roundtrips connections seqpacket datagram}
+# The transports of each workload: Tcl has no message sockets.
+set transportsOf {
+    throughput  {unix tcp raw}
+    roundtrips  {unix tcp raw}
+    connections {unix tcp raw}
+    seqpacket   {unix raw}
+    datagram    {unix raw}
+}
 set dir [exec mktemp -d -t unix_sockets-bench.XXXXXX]
 set pipes {}
 set servers {}
@@ -243,6 +300,7 @@ try {
     foreach workload $workloads {
         puts -nonewline stderr "$workload:"
         flush stderr
+        set transports [dict get $transportsOf $workload]
         for {set round 0} {$round < $opt(-repeat)} {incr round} {
             # Each round starts with another transport.
             set shift [expr {$round % [llength $transports]}]
@@ -274,6 +332,8 @@ set labels {
     throughput  "throughput, MiB/s"
     roundtrips  "round trips/s"
     connections "connections/s"
+    seqpacket   "seqpacket trips/s"
+    datagram    "datagram trips/s"
 }
 set nproc [exec getconf _NPROCESSORS_ONLN]
 puts ""
@@ -290,20 +350,42 @@ puts ""
 set format "%-18s %13s %10s %10s %9s %9s"
 puts [format $format workload unix_sockets "Tcl TCP" "raw C" unix/TCP unix/raw]
 foreach workload $workloads {
-    set m {}
-    foreach transport $transports {
+    # "-" where a transport does not take part.
+    set m {unix - tcp - raw -}
+    foreach transport [dict get $transportsOf $workload] {
         dict set m $transport [median $results($workload,$transport)]
+        set median($workload,$transport) [dict get $m $transport]
     }
-    puts [format $format [dict get $labels $workload] \
-              [figure [dict get $m unix]] [figure [dict get $m tcp]] [figure [dict get $m raw]] \
-              [format %.2f [expr {[dict get $m unix] / [dict get $m tcp]}]] \
-              [format %.2f [expr {[dict get $m unix] / [dict get $m raw]}]]]
+    set cells {}
+    foreach transport {unix tcp raw} {
+        set value [dict get $m $transport]
+        if {$value ne "-"} {set value [figure $value]}
+        lappend cells $value
+    }
+    foreach other {tcp raw} {
+        set value [dict get $m $other]
+        if {$value ne "-"} {set value [format %.2f [expr {[dict get $m unix] / $value}]]}
+        lappend cells $value
+    }
+    puts [format $format [dict get $labels $workload] {*}$cells]
+}
+puts ""
+puts "message round trips / stream round trips:"
+puts [string trimright [format $format "" unix_sockets "" "raw C" "" ""]]
+foreach workload {seqpacket datagram} {
+    puts [string trimright [format $format [dict get $labels $workload] \
+        [format %.2f [expr {$median($workload,unix) / $median(roundtrips,unix)}]] "" \
+        [format %.2f [expr {$median($workload,raw) / $median(roundtrips,raw)}]] "" ""]]
 }
 puts ""
 puts "spread (lowest-highest of the runs):"
 foreach workload $workloads {
     set cells {}
-    foreach transport $transports {
+    foreach transport {unix tcp raw} {
+        if {![info exists results($workload,$transport)]} {
+            lappend cells -
+            continue
+        }
         set values [lsort -real $results($workload,$transport)]
         lappend cells "[figure [lindex $values 0]]-[figure [lindex $values end]]"
     }

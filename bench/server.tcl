@@ -2,25 +2,30 @@
 # server are two processes, as they are in real use.
 #
 #   tclsh server.tcl unix DIR ?OPTIONS?   listens on DIR/throughput.sock,
-#                                         DIR/roundtrips.sock and
-#                                         DIR/connections.sock
+#                                         DIR/roundtrips.sock,
+#                                         DIR/connections.sock and (-type
+#                                         seqpacket) DIR/seqpacket.sock;
+#                                         receives on the datagram socket
+#                                         DIR/datagram.sock
 #   tclsh server.tcl tcp DIR ?OPTIONS?    listens on three ephemeral ports of
 #                                         127.0.0.1 (DIR unused)
 #
 # OPTIONS is a list of channel options (-buffersize N) that the data
 # workloads set on each connection besides their translation or buffering.
 #
-# Prints "ready ADDRESS ADDRESS ADDRESS" (throughput, round trips,
-# connections: socket paths or port numbers) once all three listen, serves
-# one connection at a time, and exits when its standard input closes, which
-# happens when the driver finishes or dies.
+# Prints "ready ADDRESS ..." (throughput, round trips, connections, and for
+# unix seqpacket and datagram: socket paths or port numbers) once all
+# listen, serves one connection (or datagram client) at a time, and exits
+# when its standard input closes, which happens when the driver finishes or
+# dies.
 #
 # The same procs serve both transports: everything after the accept is plain
 # Tcl channel code, so the only difference between the two runs is the
 # channel driver underneath. The two data workloads are served by a
 # blocking loop inside the accept handler, as the client is: that times the
 # channel path, not the event loop (the client is sequential, so nothing
-# waits for the handler to return).
+# waits for the handler to return). Seqpacket round trips are served by the
+# same proc as stream ones: with -buffering line, one line is one message.
 
 lassign $argv transport dir channelOptions
 
@@ -51,6 +56,17 @@ proc connections {channel args} {
     close $channel
 }
 
+# Echoes every datagram to its sender, in a blocking loop as above, until a
+# client says "done": a datagram socket has no end of file to end a run.
+# The readable event starts each run. Answering is what the manual says:
+# -remote set to the -peer of the message just read.
+proc datagram {channel} {
+    while {[gets $channel line] >= 0 && $line ne "done"} {
+        chan configure $channel -remote [chan configure $channel -peer]
+        puts $channel $line
+    }
+}
+
 set workloads {throughput roundtrips connections}
 set addresses {}
 switch -- $transport {
@@ -61,6 +77,14 @@ switch -- $transport {
             unix_sockets::listen $path $workload
             lappend addresses $path
         }
+        set path [file join $dir seqpacket.sock]
+        unix_sockets::listen -type seqpacket $path roundtrips
+        lappend addresses $path
+        set path [file join $dir datagram.sock]
+        set channel [unix_sockets::datagram $path]
+        chan configure $channel -buffering line {*}$channelOptions
+        chan event $channel readable [list datagram $channel]
+        lappend addresses $path
     }
     tcp {
         foreach workload $workloads {
