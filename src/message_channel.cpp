@@ -11,6 +11,13 @@
 // output); every shorter piece is a whole flush, sent as one message. A
 // message is never split: it goes whole or fails with EMSGSIZE.
 //
+// A non-blocking channel never answers EAGAIN: Tcl would keep the piece and
+// add the next flushes to it, joining messages. A message the socket cannot
+// take goes to the driver's own queue, whole, and is sent when the socket
+// is writable, in order. The queue has no limit, as Tcl's own output queue
+// of a non-blocking channel has none: a bound would mean EAGAIN, and with
+// it joined messages. A blocking channel sends at once and has no queue.
+//
 // Input. Each message is received whole (its size learnt first with
 // MSG_PEEK | MSG_TRUNC) and handed to Tcl in pieces of at most the size Tcl
 // asks for. Tcl's reads (DoReadChars, gets) stop at EAGAIN in either mode;
@@ -31,6 +38,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <deque>
 #include <sys/socket.h>
 #include <vector>
 
@@ -40,6 +48,10 @@ namespace {
 
 // Tcl's largest channel buffer; see the top of this file.
 constexpr int kMessageBufferSize = 1024 * 1024;
+
+// How often an unconnected datagram socket retries its queued messages
+// (see updateWatch).
+constexpr int kRetryMilliseconds = 10;
 
 enum class Kind {
     Seqpacket,  // connected; a 0-byte receive is end of file
@@ -53,6 +65,14 @@ enum class Input {
     Boundary,    // the whole message is in Tcl's hands: every call answers
                  // EAGAIN until a read ends with none of it left (watchProc,
                  // which Tcl calls at the end of every read, sees that)
+};
+
+// A message a non-blocking channel holds until the socket takes it, with
+// where it goes: -remote as it was when the message was written.
+struct Outgoing {
+    std::vector<char> bytes;
+    bool toRemote = false;
+    UnixAddress remote;
 };
 
 struct MessageSocket {
@@ -87,6 +107,20 @@ struct MessageSocket {
     // readiness: after a failed watch, or while part of a message waits in
     // held (the socket may have nothing more to say).
     Tcl_TimerToken pendingEvent = nullptr;
+
+    // Output: see Output. The messages a non-blocking channel took that
+    // the socket could not, oldest first; the mask registered for the
+    // descriptor (Tcl's watchMask, and WRITABLE while messages wait); a
+    // timer that retries them where the system has no writable event to
+    // give; the error a background send met, reported by the next write;
+    // and whether close2Proc is done with the channel and only the
+    // messages keep the socket open.
+    bool nonBlocking = false;
+    std::deque<Outgoing> queue;
+    int registeredMask = 0;
+    Tcl_TimerToken retryTimer = nullptr;
+    int sendError = 0;
+    bool closing = false;
 };
 
 MessageSocket* self(void* instanceData) { return static_cast<MessageSocket*>(instanceData); }
@@ -197,6 +231,38 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
 
 // ---- Output -----------------------------------------------------------------
 
+void updateWatch(MessageSocket* s);
+
+// Sends one message whole; 0 or errno (EAGAIN: the socket cannot take it now).
+int sendOne(MessageSocket* s, const char* data, size_t size, bool toRemote,
+            const UnixAddress& remote) {
+    for (;;) {
+        // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE.
+        ssize_t sent = toRemote ? ::sendto(s->fd.get(), data, size, MSG_NOSIGNAL,
+                                           remote.sockaddrPtr(), remote.length())
+                                : ::send(s->fd.get(), data, size, MSG_NOSIGNAL);
+        // A message goes whole or not at all.
+        if (sent >= 0) return 0;
+        if (errno != EINTR) return errno;
+    }
+}
+
+// Sends the queued messages in order until the socket takes no more. A
+// message that fails is dropped alone (the others may still go, to other
+// places too) and the first failure is kept in sendError for the next write.
+void drainQueue(MessageSocket* s) {
+    while (!s->queue.empty()) {
+        Outgoing& next = s->queue.front();
+        int error = sendOne(s, next.bytes.data(), next.bytes.size(), next.toRemote, next.remote);
+        if (error == EAGAIN) return;
+        if (error != 0 && s->sendError == 0) {
+            s->sendError = error;
+            if (s->keptError == 0) s->keptError = error;
+        }
+        s->queue.pop_front();
+    }
+}
+
 int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
     MessageSocket* s = self(instanceData);
     if (s->watchError != 0) {
@@ -215,18 +281,29 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
         *errorCodePtr = EDESTADDRREQ;
         return -1;
     }
-    for (;;) {
-        // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE.
-        ssize_t sent =
-            toRemote ? ::sendto(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL,
-                                s->remote.sockaddrPtr(), s->remote.length())
-                     : ::send(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL);
-        // A message goes whole or not at all.
-        if (sent >= 0) return toWrite;
-        if (errno == EINTR) continue;
-        *errorCodePtr = errno;
+    // A background send failed: this write reports it, as Tcl reports a
+    // failed background flush (the messages behind it were dropped).
+    if (s->sendError != 0) {
+        *errorCodePtr = s->sendError;
+        s->sendError = 0;
         return -1;
     }
+    // Only a non-blocking channel has queued messages (blockModeProc sends
+    // them before blocking mode begins): a message goes at once if none
+    // waits before it and the socket takes it.
+    if (s->queue.empty()) {
+        int error = sendOne(s, buf, static_cast<size_t>(toWrite), toRemote, s->remote);
+        if (error == 0) return toWrite;
+        if (error != EAGAIN || !s->nonBlocking) {
+            *errorCodePtr = error;
+            return -1;
+        }
+    }
+    // Taken whole, so Tcl's buffer is empty and the next write begins the
+    // next message (see Output: there is no limit, as in Tcl's own queue).
+    s->queue.push_back(Outgoing{std::vector<char>(buf, buf + toWrite), toRemote, s->remote});
+    updateWatch(s);
+    return toWrite;
 }
 
 // ---- Events -----------------------------------------------------------------
@@ -234,13 +311,78 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
 void stopWatching(MessageSocket* s) {
     if (s->watching) unwatchDescriptor(s->fd.get());
     s->watching = false;
+    s->registeredMask = 0;
     if (s->pendingEvent != nullptr) Tcl_DeleteTimerHandler(s->pendingEvent);
     s->pendingEvent = nullptr;
+    if (s->retryTimer != nullptr) Tcl_DeleteTimerHandler(s->retryTimer);
+    s->retryTimer = nullptr;
     s->watchMask = 0;
 }
 
+// The end of a close2Proc that left messages to send (see close2Proc).
+void finishClose(MessageSocket* s) {
+    stopWatching(s);
+    closeRegistered(s->fd.release());
+    s->file.removeIfOurs();
+    delete s;
+}
+
+// Sends what the socket takes now; true if s was closed with it.
+bool sendQueued(MessageSocket* s) {
+    drainQueue(s);
+    if (s->closing && s->queue.empty()) {
+        finishClose(s);
+        return true;
+    }
+    updateWatch(s);
+    return false;
+}
+
 void fileReady(void* clientData, int mask) {
-    Tcl_NotifyChannel(static_cast<Tcl_Channel>(clientData), mask);
+    MessageSocket* s = self(clientData);
+    if ((mask & TCL_WRITABLE) && !s->queue.empty() && sendQueued(s)) return;
+    // While messages wait, the script's writable handler does not run: it
+    // runs when they are all gone, so a script writing from it never
+    // queues faster than the peer reads.
+    int forTcl = mask & s->watchMask;
+    if (!s->queue.empty()) forTcl &= ~TCL_WRITABLE;
+    if (forTcl != 0) Tcl_NotifyChannel(s->channel, forTcl);
+}
+
+void retryReady(void* clientData) {
+    MessageSocket* s = self(clientData);
+    s->retryTimer = nullptr;
+    sendQueued(s);
+}
+
+// Registers the union of what Tcl asked for (watchMask) and WRITABLE while
+// messages wait. An unconnected datagram socket is writable to poll() while
+// the place it sends to is full (Linux looks only at a connected peer's
+// queue), so its messages are retried by a timer instead.
+void updateWatch(MessageSocket* s) {
+    if (s->watchError != 0) return;
+    const bool waiting = !s->queue.empty();
+    const bool byTimer = waiting && !s->connected;
+    if (byTimer && s->retryTimer == nullptr) {
+        s->retryTimer = Tcl_CreateTimerHandler(kRetryMilliseconds, retryReady, s);
+    }
+    const int mask = s->watchMask | (waiting && !byTimer ? TCL_WRITABLE : 0);
+    if (mask == s->registeredMask && (mask == 0) != s->watching) return;
+    if (mask == 0) {
+        if (s->watching) unwatchDescriptor(s->fd.get());
+        s->watching = false;
+        s->registeredMask = 0;
+        return;
+    }
+    int error = watchDescriptor(s->fd.get(), mask, fileReady, s);
+    s->watching = error == 0;
+    s->registeredMask = error == 0 ? mask : 0;
+    if (error != 0) {
+        // As in the stream channel: Tcl 8.6, a descriptor from 1024 up
+        // and no epoll set for it. The error becomes the channel's.
+        s->watchError = error;
+        if (s->keptError == 0) s->keptError = error;
+    }
 }
 
 void pendingReady(void* clientData) {
@@ -262,21 +404,15 @@ void watchProc(void* instanceData, int mask) {
     if (s->input == Input::Boundary && Tcl_InputBuffered(s->channel) == 0) {
         s->input = Input::Idle;
     }
+    // The mask is Tcl's; queued messages keep their own WRITABLE watch.
+    s->watchMask = mask;
     if (mask == 0) {
-        stopWatching(s);
+        if (s->pendingEvent != nullptr) Tcl_DeleteTimerHandler(s->pendingEvent);
+        s->pendingEvent = nullptr;
+        updateWatch(s);
         return;
     }
-    if (s->watchError == 0 && (mask != s->watchMask || !s->watching)) {
-        int error = watchDescriptor(s->fd.get(), mask, fileReady, s->channel);
-        s->watching = error == 0;
-        if (error != 0) {
-            // As in the stream channel: Tcl 8.6, a descriptor from 1024 up
-            // and no epoll set for it. The error becomes the channel's.
-            s->watchError = error;
-            if (s->keptError == 0) s->keptError = error;
-        }
-    }
-    s->watchMask = mask;
+    updateWatch(s);
     // Tcl calls this after every read, with READABLE only when its own
     // buffers are empty; then the rest of a held message is readable though
     // the socket may not be. After a failed watch, one event runs the
@@ -300,9 +436,29 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
         // A datagram socket has no connection to half-close: the channel
         // just stops writing. A seqpacket peer reads end of file.
         if (s->kind == Kind::Datagram) return 0;
+        // Queued messages go before the end of file: in blocking fashion,
+        // as Tcl's own pending output has just gone.
+        if (!s->queue.empty()) {
+            if (setNonBlocking(s->fd.get(), false) == 0) drainQueue(s);
+            setNonBlocking(s->fd.get(), s->nonBlocking);
+            updateWatch(s);
+        }
         if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN) return errno;
         return 0;
     default: {
+        if (!s->queue.empty()) {
+            // Tcl has closed a non-blocking channel in the background once
+            // its own output was gone; the queued messages go the same way:
+            // the socket stays open, without its channel, until they are
+            // sent or have failed (or the process exits).
+            s->closing = true;
+            s->channel = nullptr;
+            if (s->pendingEvent != nullptr) Tcl_DeleteTimerHandler(s->pendingEvent);
+            s->pendingEvent = nullptr;
+            s->watchMask = 0;
+            updateWatch(s);
+            return 0;
+        }
         stopWatching(s);
         int error = closeRegistered(s->fd.release());
         s->file.removeIfOurs();
@@ -313,7 +469,18 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 }
 
 int blockModeProc(void* instanceData, int mode) {
-    return setNonBlocking(self(instanceData)->fd.get(), mode == TCL_MODE_NONBLOCKING);
+    MessageSocket* s = self(instanceData);
+    int error = setNonBlocking(s->fd.get(), mode == TCL_MODE_NONBLOCKING);
+    if (error != 0) return error;
+    s->nonBlocking = mode == TCL_MODE_NONBLOCKING;
+    if (!s->nonBlocking && !s->queue.empty()) {
+        // Blocking mode has no queue: the messages go now, in blocking
+        // fashion (Tcl flushes its own output the same way at exit, when it
+        // sets every channel blocking); a failure goes to the next write.
+        drainQueue(s);
+        updateWatch(s);
+    }
+    return 0;
 }
 
 int getHandleProc(void* instanceData, int, void** handlePtr) {
@@ -323,7 +490,11 @@ int getHandleProc(void* instanceData, int, void** handlePtr) {
 
 void threadActionProc(void* instanceData, int action) {
     // As in the stream channel: the new thread watches again when asked.
-    if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(self(instanceData));
+    // The watch for queued messages belongs to the thread too: the new one
+    // takes it up at once.
+    MessageSocket* s = self(instanceData);
+    if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(s);
+    if (action == TCL_CHANNEL_THREAD_INSERT) updateWatch(s);
 }
 
 // ---- Options ------------------------------------------------------------------
