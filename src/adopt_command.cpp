@@ -9,6 +9,7 @@
 #include "commands.hpp"
 #include "fd_registry.hpp"
 #include "listener.hpp"
+#include "message_channel.hpp"
 #include "stream_channel.hpp"
 #include "tcl_obj.hpp"
 
@@ -37,6 +38,7 @@ struct Verdict {
     int error = 0;
     std::string detail;
     bool listening = false;
+    int type = SOCK_STREAM;  // SO_TYPE: what a connected one becomes
 };
 
 // Reads what fd is (fstat, then SO_DOMAIN, SO_TYPE, SO_ACCEPTCONN) without
@@ -51,13 +53,14 @@ Verdict examine(int fd, bool withHandler) {
     if (int error = socketOption(fd, SO_DOMAIN, &domain)) return {error, "reading its domain"};
     if (domain != AF_UNIX) return {EAFNOSUPPORT, "not a Unix domain socket"};
     if (int error = socketOption(fd, SO_TYPE, &type)) return {error, "reading its type"};
-    if (type == SOCK_SEQPACKET || type == SOCK_DGRAM) {
-        // Those become message channels, which this version does not have.
-        return {ESOCKTNOSUPPORT, std::string("adopting a ") +
-                                     (type == SOCK_DGRAM ? "datagram" : "seqpacket") +
-                                     " socket is not supported yet"};
+    if (type != SOCK_STREAM && type != SOCK_SEQPACKET && type != SOCK_DGRAM) {
+        return {ESOCKTNOSUPPORT, ""};
     }
-    if (type != SOCK_STREAM) return {ESOCKTNOSUPPORT, ""};
+    if (type == SOCK_DGRAM) {
+        // Bound or not, connected or not: a datagram channel; it never listens.
+        if (withHandler) return {EINVAL, "a datagram socket takes no accept handler"};
+        return {0, "", false, type};
+    }
     if (int error = socketOption(fd, SO_ACCEPTCONN, &listening)) {
         return {error, "reading whether it listens"};
     }
@@ -65,7 +68,7 @@ Verdict examine(int fd, bool withHandler) {
     if (!listening && withHandler) {
         return {EINVAL, "not a listening socket: adopt a connected one without an accept handler"};
     }
-    return {0, "", listening != 0};
+    return {0, "", listening != 0, type};
 }
 
 // The name an adopted listener goes by in its messages: its address, as
@@ -144,6 +147,10 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     // A connected channel starts blocking, as connect's does; -blocking
     // changes it later.
     if (int error = setNonBlocking(fd, false)) return refuse(error, "making it blocking");
+    if (verdict.type != SOCK_STREAM) {
+        // Seqpacket and datagram sockets keep their message boundaries.
+        return returnChannel(interp, wrapMessageSocket(UniqueFd(fd), verdict.type));
+    }
     return returnChannel(interp, createStreamChannel(UniqueFd(fd)));
 }
 

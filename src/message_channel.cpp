@@ -30,6 +30,7 @@
 #include "message_channel.hpp"
 
 #include "event_source.hpp"
+#include "fd_passing.hpp"
 #include "fd_registry.hpp"
 #include "posix_error.hpp"
 #include "socket_options.hpp"
@@ -95,6 +96,9 @@ struct MessageSocket {
     Input input = Input::Idle;
     std::vector<char> held;
     size_t heldOffset = 0;
+    // Descriptors that came with messages and the script has not taken
+    // (recvchannels); a batch is taken once its whole message is read.
+    ReceivedDescriptors received;
 
     // As in the stream channel: the events Tcl asked for, whether a watch
     // is registered, why it cannot be (then every read and write fails
@@ -137,28 +141,28 @@ ssize_t peekSize(int fd) {
 }
 
 // Receives the next message whole into dst, which holds capacity bytes (at
-// least the size peekSize gave), and its sender into m->peer. Returns its
-// size, or -1 with errno. The one place a message is taken from the socket.
+// least the size peekSize gave), its sender into m->peer and the
+// descriptors that came with it into m->received. Returns its size, or -1
+// with errno. The one place a message is taken from the socket.
 ssize_t receiveMessage(MessageSocket* m, char* dst, size_t capacity) {
     sockaddr_un from{};
-    iovec part{dst, capacity};
-    msghdr header{};
-    header.msg_name = &from;
-    header.msg_namelen = sizeof(from);
-    header.msg_iov = &part;
-    header.msg_iovlen = 1;
-    ssize_t got = 0;
-    do {
-        got = ::recvmsg(m->fd.get(), &header, 0);
-    } while (got < 0 && errno == EINTR);
-    if (got < 0) return -1;
-    if (header.msg_flags & MSG_TRUNC) {
+    socklen_t fromLength = sizeof(from);
+    int msgFlags = 0;
+    int error = 0;
+    ssize_t got = receiveWithDescriptors(m->fd.get(), dst, capacity, 0, m->received, &error,
+                                         reinterpret_cast<sockaddr*>(&from), &fromLength,
+                                         &msgFlags);
+    if (got < 0) {
+        errno = error;
+        return -1;
+    }
+    if (msgFlags & MSG_TRUNC) {
         // Another holder of the socket took the message we measured, and
         // this one is longer: what did not fit is gone.
         errno = EMSGSIZE;
         return -1;
     }
-    if (m->kind == Kind::Datagram) m->peer = UnixAddress::fromSockaddr(from, header.msg_namelen);
+    if (m->kind == Kind::Datagram) m->peer = UnixAddress::fromSockaddr(from, fromLength);
     return got;
 }
 
@@ -176,6 +180,9 @@ int deliverHeld(MessageSocket* m, char* buf, int toRead) {
     int n = left < static_cast<size_t>(toRead) ? static_cast<int>(left) : toRead;
     std::memcpy(buf, m->held.data() + m->heldOffset, static_cast<size_t>(n));
     m->heldOffset += static_cast<size_t>(n);
+    // The rest is received but not handed over: recvchannels must not
+    // count it as read, or a message's descriptors would come early.
+    m->received.setHeldBack(m->held.size() - m->heldOffset);
     if (m->heldOffset < m->held.size()) return n;
     std::vector<char>().swap(m->held);
     m->heldOffset = 0;
@@ -620,6 +627,36 @@ Tcl_Channel createDatagramChannel(UniqueFd fd, SocketFile file, const UnixAddres
         s->hasRemote = true;
     }
     return makeChannel(s);
+}
+
+Tcl_Channel wrapMessageSocket(UniqueFd fd, int type) {
+    sockaddr_un peer{};
+    socklen_t length = sizeof(peer);
+    if (type == SOCK_DGRAM &&
+        ::getpeername(fd.get(), reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+        return createDatagramChannel(std::move(fd), SocketFile{}, nullptr);
+    }
+    return createMessageChannel(std::move(fd), type);
+}
+
+ReceivedDescriptors* messageChannelDescriptors(Tcl_Channel channel) {
+    const Tcl_ChannelType* type = Tcl_GetChannelType(channel);
+    if (type != channelType(Kind::Seqpacket) && type != channelType(Kind::Datagram)) {
+        return nullptr;
+    }
+    return &self(Tcl_GetChannelInstanceData(channel))->received;
+}
+
+int messageChannelDestination(Tcl_Channel channel, const UnixAddress** to) {
+    *to = nullptr;
+    if (Tcl_GetChannelType(channel) != channelType(Kind::Datagram)) return 0;
+    const MessageSocket* s = self(Tcl_GetChannelInstanceData(channel));
+    if (s->hasRemote) {
+        *to = &s->remote;
+        return 0;
+    }
+    // As outputProc says it: the kernel's ENOTCONN would mislead.
+    return s->connected ? 0 : EDESTADDRREQ;
 }
 
 }  // namespace unix_sockets

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "address.hpp"
+#include "fd_passing.hpp"
 #include "socket_file.hpp"
 #include "tcl_compat.hpp"
 #include "unique_fd.hpp"
@@ -21,5 +22,21 @@ Tcl_Channel createMessageChannel(UniqueFd fd, int type);
 // socket file it bound, if any, removed when the channel closes while it
 // is still the one it made.
 Tcl_Channel createDatagramChannel(UniqueFd fd, SocketFile file, const UnixAddress* remote);
+
+// Wraps a seqpacket or datagram socket made elsewhere (inherited by adopt,
+// received by recvchannels): a datagram socket that is not connected
+// becomes a datagram channel with no -remote, the file it may be bound to
+// left to whoever made it; any other, createMessageChannel's channel.
+Tcl_Channel wrapMessageSocket(UniqueFd fd, int type);
+
+// The descriptors a message channel has received and the script has not
+// taken, or nullptr if channel is not a message channel.
+ReceivedDescriptors* messageChannelDescriptors(Tcl_Channel channel);
+
+// Where a message with descriptors goes from a datagram channel: *to is
+// its -remote when set, else nullptr (the connected peer, or channel is
+// not a datagram channel). Returns EDESTADDRREQ for a datagram channel
+// with neither, else 0.
+int messageChannelDestination(Tcl_Channel channel, const UnixAddress** to);
 
 }  // namespace unix_sockets

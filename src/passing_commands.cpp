@@ -8,6 +8,7 @@
 #include "commands.hpp"
 #include "fd_passing.hpp"
 #include "listener.hpp"
+#include "message_channel.hpp"
 #include "stream_channel.hpp"
 #include "tcl_obj.hpp"
 
@@ -28,6 +29,7 @@ using CarrierLookup = ReceivedDescriptors* (*)(Tcl_Channel channel);
 
 const CarrierLookup kCarriers[] = {
     streamChannelDescriptors,
+    messageChannelDescriptors,
 };
 
 // The queue of a channel that can carry descriptors, or nullptr with an
@@ -83,9 +85,11 @@ int flushAll(Tcl_Interp* interp, Tcl_Channel channel, Tcl_Obj* name) {
 
 // What a received descriptor becomes.
 enum class Kind {
-    Stream,    // a Unix stream socket, connected or not: a stream channel
-    Listener,  // a listening Unix stream socket: a listener, given a handler
-    Other,     // anything else: one of Tcl's channels (file, pipe, TCP socket...)
+    Stream,     // a Unix stream socket, connected or not: a stream channel
+    Seqpacket,  // a Unix seqpacket socket, not listening: a message channel
+    Datagram,   // a Unix datagram socket: a message channel
+    Listener,   // a listening Unix stream or seqpacket socket: a listener, given a handler
+    Other,      // anything else: one of Tcl's channels (file, pipe, TCP socket...)
 };
 
 Kind kindOf(int fd) {
@@ -97,14 +101,14 @@ Kind kindOf(int fd) {
         return Kind::Other;
     }
     length = sizeof(int);
-    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0 || type != SOCK_STREAM) {
-        return Kind::Other;
-    }
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0) return Kind::Other;
+    if (type == SOCK_DGRAM) return Kind::Datagram;
+    if (type != SOCK_STREAM && type != SOCK_SEQPACKET) return Kind::Other;
     length = sizeof(int);
     if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening) {
         return Kind::Listener;
     }
-    return Kind::Stream;
+    return type == SOCK_SEQPACKET ? Kind::Seqpacket : Kind::Stream;
 }
 
 // Tcl's mode for a descriptor opened read-only, write-only or both.
@@ -148,6 +152,12 @@ Tcl_Channel makeChannel(Tcl_Interp* interp, UniqueFd fd, Kind kind, Tcl_Obj* han
     }
     case Kind::Stream:
         channel = createStreamChannel(std::move(fd));
+        break;
+    case Kind::Seqpacket:
+        channel = wrapMessageSocket(std::move(fd), SOCK_SEQPACKET);
+        break;
+    case Kind::Datagram:
+        channel = wrapMessageSocket(std::move(fd), SOCK_DGRAM);
         break;
     case Kind::Other: {
         int mode = modeOf(fd.get());
@@ -211,13 +221,20 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
         return posixError(interp, EINVAL, "send channels on", name, detail.c_str());
     }
 
+    // A datagram channel sends to its -remote, as its output does.
+    const UnixAddress* to = nullptr;
+    if (int error = messageChannelDestination(channel, &to)) {
+        return posixError(interp, error, "send channels on", name,
+                          "it is not connected and has no -remote");
+    }
     if (flushAll(interp, channel, name) != TCL_OK) return TCL_ERROR;
     void* handle = nullptr;
     Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle);
     std::size_t sent = 0;
     int error = sendWithDescriptors(static_cast<int>(reinterpret_cast<intptr_t>(handle)), data,
                                     static_cast<std::size_t>(size), fds.data(), fds.size(),
-                                    nullptr, 0, &sent);
+                                    to != nullptr ? to->sockaddrPtr() : nullptr,
+                                    to != nullptr ? to->length() : 0, &sent);
     if (error != 0) {
         std::string detail;
         if (sent > 0) {
