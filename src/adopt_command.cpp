@@ -100,14 +100,7 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
                           {"TCL", "VALUE", "DESCRIPTOR"});
     }
     const int fd = static_cast<int>(value);
-    if (handler != nullptr) {
-        Tcl_Size words = 0;
-        if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
-        if (words == 0) {
-            return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
-                              {"TCL", "VALUE", "HANDLER"});
-        }
-    }
+    if (handler != nullptr && checkHandler(interp, handler) != TCL_OK) return TCL_ERROR;
 
     Verdict verdict = examine(fd, handler != nullptr);
     if (verdict.error != 0) {

@@ -148,6 +148,16 @@ int parseSocketType(Tcl_Interp* interp, Tcl_Obj* value, const char* const allowe
     return TCL_OK;
 }
 
+int checkHandler(Tcl_Interp* interp, Tcl_Obj* handler) {
+    Tcl_Size words = 0;
+    if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
+    if (words == 0) {
+        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
+                          {"TCL", "VALUE", "HANDLER"});
+    }
+    return TCL_OK;
+}
+
 int toAddress(Tcl_Interp* interp, Tcl_Obj* path, const char* action, UnixAddress& address) {
     UnixAddress::Problem problem;
     if (UnixAddress::fromObj(path, address, problem)) return TCL_OK;

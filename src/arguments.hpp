@@ -105,6 +105,9 @@ int fileOption(Tcl_Interp* interp, Tcl_Obj* value, Options& options) {
 // seqpacket, datagram), stored as SOCK_STREAM and so on.
 int parseSocketType(Tcl_Interp* interp, Tcl_Obj* value, const char* const allowed[], int* type);
 
+// Checks that an accept handler is a non-empty list (a command prefix).
+int checkHandler(Tcl_Interp* interp, Tcl_Obj* handler);
+
 // Converts a script's path to an address, or says why it cannot be one.
 int toAddress(Tcl_Interp* interp, Tcl_Obj* path, const char* action, UnixAddress& address);
 

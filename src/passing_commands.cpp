@@ -254,14 +254,7 @@ int recvChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     }
     Tcl_Obj* name = objv[1];
     Tcl_Obj* handler = objc == 3 ? objv[2] : nullptr;
-    if (handler != nullptr) {
-        Tcl_Size words = 0;
-        if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
-        if (words == 0) {
-            return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
-                              {"TCL", "VALUE", "HANDLER"});
-        }
-    }
+    if (handler != nullptr && checkHandler(interp, handler) != TCL_OK) return TCL_ERROR;
     Tcl_Channel channel = nullptr;
     ReceivedDescriptors* queue = carrierOf(interp, name, &channel);
     if (queue == nullptr) return TCL_ERROR;

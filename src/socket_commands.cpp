@@ -80,12 +80,7 @@ int listenCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Tcl_Obj* path = objv[first];
     Tcl_Obj* handler = objv[first + 1];
 
-    Tcl_Size words = 0;
-    if (Tcl_ListObjLength(interp, handler, &words) != TCL_OK) return TCL_ERROR;
-    if (words == 0) {
-        return usageError(interp, Tcl_NewStringObj("the accept handler is empty", -1),
-                          {"TCL", "VALUE", "HANDLER"});
-    }
+    if (checkHandler(interp, handler) != TCL_OK) return TCL_ERROR;
 
     UnixAddress address;
     if (toAddress(interp, path, "listen on", address) != TCL_OK) return TCL_ERROR;
