@@ -25,10 +25,18 @@
 // bytes left in Tcl's buffers, every call answers EAGAIN: no read runs on
 // into the next message, and the next read after that gets it (see Input).
 //
+// Connecting. A seqpacket channel of `connect -async` embeds the state
+// machine of connect_state.hpp as the stream channel does; while it
+// connects, it takes precedence: reads wait or say EAGAIN, nothing is
+// watched (updateWatch registers nothing), and a non-blocking channel's
+// messages go to its queue whole, never back to Tcl as EAGAIN (see
+// Output), to be sent in order once connected (connectDone).
+//
 // One MessageSocket per channel, owned by the channel: created with it and
 // freed by close2Proc. The procs report failures as errno values.
 #include "message_channel.hpp"
 
+#include "connect_state.hpp"
 #include "event_source.hpp"
 #include "fd_passing.hpp"
 #include "fd_registry.hpp"
@@ -125,6 +133,10 @@ struct MessageSocket {
     Tcl_TimerToken retryTimer = nullptr;
     int sendError = 0;
     bool closing = false;
+
+    // The connect of `connect -async -type seqpacket`, until it is done;
+    // Connected from the start for every other channel.
+    ConnectState connect;
 };
 
 MessageSocket* self(void* instanceData) { return static_cast<MessageSocket*>(instanceData); }
@@ -191,6 +203,10 @@ int deliverHeld(MessageSocket* m, char* buf, int toRead) {
 
 int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     MessageSocket* s = self(instanceData);
+    if (int error = s->connect.beforeIo()) {
+        *errorCodePtr = error;
+        return -1;
+    }
     if (s->watchError != 0) {
         *errorCodePtr = s->watchError;
         return -1;
@@ -282,6 +298,17 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
         *errorCodePtr = EMSGSIZE;
         return -1;
     }
+    // Still connecting: a non-blocking channel queues the message whole
+    // (EAGAIN would join it to the next); a blocking one waits for the
+    // connection. A failed connect fails every write with its reason.
+    if (s->connect.connecting() && s->nonBlocking) {
+        s->queue.push_back(Outgoing{std::vector<char>(buf, buf + toWrite), false, UnixAddress{}});
+        return toWrite;
+    }
+    if (int error = s->connect.beforeIo()) {
+        *errorCodePtr = error;
+        return -1;
+    }
     const bool toRemote = s->kind == Kind::Datagram && s->hasRemote;
     if (s->kind == Kind::Datagram && !toRemote && !s->connected) {
         // Said here: the kernel would say ENOTCONN, which misleads.
@@ -367,7 +394,8 @@ void retryReady(void* clientData) {
 // the place it sends to is full (Linux looks only at a connected peer's
 // queue), so its messages are retried by a timer instead.
 void updateWatch(MessageSocket* s) {
-    if (s->watchError != 0) return;
+    // While connecting nothing is watched: connectDone starts the watch.
+    if (s->watchError != 0 || s->connect.connecting()) return;
     const bool waiting = !s->queue.empty();
     const bool byTimer = waiting && !s->connected;
     if (byTimer && s->retryTimer == nullptr) {
@@ -411,6 +439,7 @@ void watchProc(void* instanceData, int mask) {
     if (s->input == Input::Boundary && Tcl_InputBuffered(s->channel) == 0) {
         s->input = Input::Idle;
     }
+    if (s->connect.deferWatch(mask)) return;
     // The mask is Tcl's; queued messages keep their own WRITABLE watch.
     s->watchMask = mask;
     if (mask == 0) {
@@ -477,6 +506,12 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 
 int blockModeProc(void* instanceData, int mode) {
     MessageSocket* s = self(instanceData);
+    // While connecting, the state machine applies the mode once connected;
+    // messages queued meanwhile wait for it (connectDone).
+    if (s->connect.deferBlocking(mode)) {
+        s->nonBlocking = mode == TCL_MODE_NONBLOCKING;
+        return 0;
+    }
     int error = setNonBlocking(s->fd.get(), mode == TCL_MODE_NONBLOCKING);
     if (error != 0) return error;
     s->nonBlocking = mode == TCL_MODE_NONBLOCKING;
@@ -502,6 +537,7 @@ void threadActionProc(void* instanceData, int action) {
     MessageSocket* s = self(instanceData);
     if (action == TCL_CHANNEL_THREAD_REMOVE) stopWatching(s);
     if (action == TCL_CHANNEL_THREAD_INSERT) updateWatch(s);
+    s->connect.threadAction(action);
 }
 
 // ---- Options ------------------------------------------------------------------
@@ -521,7 +557,10 @@ int readPeer(const OptionSource& source, Tcl_Obj** value) {
     return 0;
 }
 
+int readNotConnected(const OptionSource&, Tcl_Obj**) { return ENOTCONN; }
+
 const ReadOnlyOption kSeqpacketOptions[] = {
+    {"-connecting", readConnecting},
     {"-peername", readPeername},
     {"-sockname", readSockname},
     {"-peercred", readPeercred},
@@ -532,6 +571,9 @@ const ReadOnlyOption kSeqpacketOptions[] = {
 const ReadOnlyOption kDatagramOptions[] = {
     {"-peername", readPeername},
     {"-sockname", readSockname},
+    // Datagrams carry no credentials of a connection: asked for by name,
+    // ENOTCONN, as for a listener; not listed.
+    {"-peercred", readNotConnected, false},
     {"-error", readError},
     {"-remote", readRemote},
     {"-peer", readPeer},
@@ -541,7 +583,7 @@ const ReadOnlyOption kDatagramOptions[] = {
 int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
                   Tcl_DString* result) {
     MessageSocket* s = self(instanceData);
-    OptionSource source{s->fd.get(), &s->keptError};
+    OptionSource source{s->fd.get(), &s->keptError, &s->connect};
     source.state = s;
     const ReadOnlyOption* table =
         s->kind == Kind::Datagram ? kDatagramOptions : kSeqpacketOptions;
@@ -607,7 +649,40 @@ Tcl_Channel makeChannel(MessageSocket* s) {
     return s->channel;
 }
 
+// The end of a close2Proc that left messages to a connect that then failed:
+// run from a timer, as the state machine that reported it is on the stack.
+void closeLater(void* clientData) { finishClose(self(clientData)); }
+
+// The async connect is done. Failed: the queued messages had nowhere to go
+// (reads and writes report the connect's error). Connected: they go, now
+// if the channel became blocking meanwhile (blocking mode has no queue),
+// else when the socket is writable; then the watch Tcl asked for begins.
+void connectDone(void* clientData, int watchMask) {
+    MessageSocket* s = self(clientData);
+    if (s->connect.state() == ConnectState::State::Failed) s->queue.clear();
+    if (!s->nonBlocking) drainQueue(s);
+    if (s->closing) {
+        if (s->queue.empty()) {
+            Tcl_CreateTimerHandler(0, closeLater, s);
+        } else {
+            updateWatch(s);
+        }
+        return;
+    }
+    watchProc(s, watchMask);
+}
+
 }  // namespace
+
+Tcl_Channel createConnectingMessageChannel(UniqueFd fd, const UnixAddress& address) {
+    auto* s = new MessageSocket{};
+    s->fd = std::move(fd);
+    s->kind = Kind::Seqpacket;
+    // The first try runs before the channel exists; its blocking mode is
+    // Tcl's default until the script changes it.
+    s->connect.start(s->fd.get(), address, connectDone, s);
+    return makeChannel(s);
+}
 
 Tcl_Channel createMessageChannel(UniqueFd fd, int type) {
     auto* s = new MessageSocket{};

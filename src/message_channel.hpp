@@ -17,6 +17,12 @@ namespace unix_sockets {
 // The channel is not yet registered in any interpreter.
 Tcl_Channel createMessageChannel(UniqueFd fd, int type);
 
+// The channel of `connect -async -type seqpacket`: takes fd, a non-blocking
+// seqpacket socket not yet connected, and connects it to address in the
+// background (connect_state.hpp), as createConnectingChannel does for
+// stream sockets.
+Tcl_Channel createConnectingMessageChannel(UniqueFd fd, const UnixAddress& address);
+
 // Wraps a datagram socket that is not connected (the datagram command): it
 // sends to remote, when given, until -remote changes it. file is the
 // socket file it bound, if any, removed when the channel closes while it

@@ -109,12 +109,6 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Tcl_Obj* path = objv[first];
     UnixAddress address;
     if (toAddress(interp, path, "connect to", address) != TCL_OK) return TCL_ERROR;
-    // The channel that completes a connect in the background is the stream
-    // channel's; a seqpacket connect blocks.
-    if (options.async && options.type != SOCK_STREAM) {
-        return usageError(interp, Tcl_NewStringObj("-async works with -type stream only", -1),
-                          {"TCL", "VALUE", "TYPE"});
-    }
 
     // Non-blocking from birth for -async: its tries must never block.
     const int flags = SOCK_CLOEXEC | (options.async ? SOCK_NONBLOCK : 0);
@@ -123,7 +117,9 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     if (options.async) {
         // Even an outcome known at once is the channel's to report, through
         // -error and the writable event, as Tcl's socket -async does.
-        return returnChannel(interp, createConnectingChannel(std::move(fd), address));
+        return returnChannel(interp, options.type == SOCK_SEQPACKET
+                                         ? createConnectingMessageChannel(std::move(fd), address)
+                                         : createConnectingChannel(std::move(fd), address));
     }
     if (int error = connectWithin(fd.get(), address)) {
         std::string detail = error == ETIMEDOUT ? backlogTimeoutDetail() : std::string();

@@ -71,14 +71,16 @@ namespace {
 const ReadOnlyOption* findOption(const ReadOnlyOption* table, const char* name) {
     const size_t length = std::strlen(name);
     const ReadOnlyOption* candidate = nullptr;
+    bool ambiguous = false;
     for (const ReadOnlyOption* option = table; option->name != nullptr; ++option) {
         if (std::strncmp(option->name, name, length) != 0) continue;
         if (option->name[length] == '\0') return option;
-        // A second prefix match makes the name ambiguous.
-        if (candidate != nullptr) return nullptr;
+        // A second prefix match makes the name ambiguous, unless a later
+        // option is the exact name (-peer after -peername and -peercred).
+        if (candidate != nullptr) ambiguous = true;
         candidate = option;
     }
-    return length > 1 ? candidate : nullptr;
+    return length > 1 && !ambiguous ? candidate : nullptr;
 }
 
 void appendObj(Tcl_DString* result, Tcl_Obj* value, bool asElement) {
