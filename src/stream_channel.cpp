@@ -244,15 +244,24 @@ int setNonBlocking(int fd, bool nonBlocking) noexcept {
     return 0;
 }
 
-Tcl_Channel createStreamChannel(UniqueFd fd) {
-    auto* s = new StreamSocket{};
-    s->fd = std::move(fd);
+namespace {
+
+// Gives a StreamSocket whose descriptor is set its channel.
+Tcl_Channel makeChannel(StreamSocket* s) {
     std::string name = nextChannelName();
     s->channel =
         Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);
     registerDescriptor(s->fd.get(), name);
     Tcl_SetChannelBufferSize(s->channel, kDefaultBufferSize);
     return s->channel;
+}
+
+}  // namespace
+
+Tcl_Channel createStreamChannel(UniqueFd fd) {
+    auto* s = new StreamSocket{};
+    s->fd = std::move(fd);
+    return makeChannel(s);
 }
 
 namespace {
@@ -268,12 +277,7 @@ Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address) {
     auto* s = new StreamSocket{};
     s->fd = std::move(fd);
     s->connect.start(s->fd.get(), address, connectDone, s);
-    std::string name = nextChannelName();
-    s->channel =
-        Tcl_CreateChannel(streamChannelType(), name.c_str(), s, TCL_READABLE | TCL_WRITABLE);
-    registerDescriptor(s->fd.get(), name);
-    Tcl_SetChannelBufferSize(s->channel, kDefaultBufferSize);
-    return s->channel;
+    return makeChannel(s);
 }
 
 ReceivedDescriptors* streamChannelDescriptors(Tcl_Channel channel) {
