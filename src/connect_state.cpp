@@ -161,6 +161,17 @@ int ConnectState::beforeIo() {
     return state_ == State::Connected ? 0 : error_;
 }
 
+int ConnectState::awaitConnected() {
+    if (!connecting()) return error_;
+    const bool blocking = std::exchange(blocking_, true);
+    const int error = beforeIo();
+    // The outcome is final now, and enter() has made the descriptor
+    // blocking: it goes back to what the script asked for.
+    blocking_ = blocking;
+    setNonBlocking(fd_, !blocking_);
+    return error;
+}
+
 bool ConnectState::deferWatch(int mask) noexcept {
     if (!connecting()) return false;
     watchMask_ = mask;

@@ -90,6 +90,12 @@ public:
     // which Tcl would take for "try later").
     int beforeIo();
 
+    // For a send that cannot wait for Tcl's writable event (sendchannels):
+    // waits for the connection as a blocking channel's write does, in
+    // either mode, and leaves the descriptor in the mode the script chose.
+    // 0 once connected, else the connect's errno.
+    int awaitConnected();
+
     // From watchProc: while connecting, remembers mask for DoneProc and
     // returns true (the driver watches nothing); else false.
     bool deferWatch(int mask) noexcept;

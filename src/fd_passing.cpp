@@ -100,6 +100,12 @@ ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags
     if (peek) return got;
 
     std::vector<UniqueFd> fds = takeDescriptors(msg);
+    if ((msg.msg_flags & MSG_TRUNC) != 0) {
+        // A message cut short (a message socket whose next message was
+        // longer than measured): the driver discards it, so neither its
+        // bytes nor its descriptors (closed with fds) are counted.
+        return got;
+    }
     queue.bytesReceived_ += static_cast<std::uint64_t>(got);
     if ((msg.msg_flags & MSG_CTRUNC) != 0) {
         // fds closes what did arrive as it goes out of scope.

@@ -83,7 +83,9 @@ private:
 // next call fails once with EMFILE, so the loss is never silent.
 //
 // from/fromLength receive the sender's address (msg_name) when given;
-// msgFlags, when given, receives msg_flags (MSG_TRUNC on a datagram).
+// msgFlags, when given, receives msg_flags. A message cut short
+// (MSG_TRUNC) is the caller's to discard: its bytes are not counted and its
+// descriptors are closed.
 // With MSG_PEEK nothing is counted and no descriptor is received: Linux
 // would install a copy of every descriptor at each peek.
 ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags,

@@ -49,6 +49,7 @@
 #include <cstring>
 #include <deque>
 #include <sys/socket.h>
+#include <utility>
 #include <vector>
 
 namespace unix_sockets {
@@ -74,6 +75,26 @@ enum class Input {
     Boundary,    // the whole message is in Tcl's hands: every call answers
                  // EAGAIN until a read ends with none of it left (watchProc,
                  // which Tcl calls at the end of every read, sees that)
+};
+
+// What has the socket. A non-blocking channel that Tcl closes with
+// messages queued leaves them to finish in the background, as Tcl does
+// with its own output; the thread that has them may exit first, and then
+// they are sent at its exit, in blocking fashion, as Tcl flushes its own
+// channels at exit.
+enum class Life {
+    Open,        // the channel has it
+    Closing,     // the channel is gone: the queue is sent, then the socket closed
+    ThreadExit,  // the thread is exiting: threadExiting sends and closes now
+};
+
+// The sending side of a seqpacket channel after `chan close $c write`:
+// the peer's end of file follows every message written before it, so while
+// messages wait, or the connect of `connect -async` goes on, it waits too.
+enum class WriteSide {
+    Open,
+    ShutdownDue,  // shut down once connected and the queue is empty
+    Shut,
 };
 
 // A message a non-blocking channel holds until the socket takes it, with
@@ -125,14 +146,14 @@ struct MessageSocket {
     // descriptor (Tcl's watchMask, and WRITABLE while messages wait); a
     // timer that retries them where the system has no writable event to
     // give; the error a background send met, reported by the next write;
-    // and whether close2Proc is done with the channel and only the
-    // messages keep the socket open.
+    // and whether the channel still has the socket (Life).
     bool nonBlocking = false;
     std::deque<Outgoing> queue;
     int registeredMask = 0;
     Tcl_TimerToken retryTimer = nullptr;
     int sendError = 0;
-    bool closing = false;
+    Life life = Life::Open;
+    WriteSide writeSide = WriteSide::Open;
 
     // The connect of `connect -async -type seqpacket`, until it is done;
     // Connected from the start for every other channel.
@@ -353,23 +374,65 @@ void stopWatching(MessageSocket* s) {
     s->watchMask = 0;
 }
 
+void threadExiting(void* clientData);
+
 // The end of a close2Proc that left messages to send (see close2Proc).
 void finishClose(MessageSocket* s) {
+    // Not registered (any more) when the exit handler itself runs this.
+    Tcl_DeleteThreadExitHandler(threadExiting, s);
     stopWatching(s);
     closeRegistered(s->fd.release());
     s->file.removeIfOurs();
     delete s;
 }
 
+// The end of file of `chan close $c write`, once it is due: the connection
+// is made and every message written before it has gone.
+void shutdownIfDue(MessageSocket* s) {
+    if (s->writeSide != WriteSide::ShutdownDue || !s->queue.empty() || s->connect.connecting()) {
+        return;
+    }
+    s->writeSide = WriteSide::Shut;
+    // ENOTCONN: the peer has gone already, and with it the connection.
+    if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN && s->keptError == 0) {
+        s->keptError = errno;
+    }
+}
+
 // Sends what the socket takes now; true if s was closed with it.
 bool sendQueued(MessageSocket* s) {
     drainQueue(s);
-    if (s->closing && s->queue.empty()) {
+    shutdownIfDue(s);
+    if (s->life == Life::Closing && s->queue.empty()) {
         finishClose(s);
         return true;
     }
     updateWatch(s);
     return false;
+}
+
+// Sends every queued message in blocking fashion, then leaves the socket
+// in the channel's mode; failures go to sendError, as drainQueue's do.
+void drainBlocking(MessageSocket* s) {
+    if (s->queue.empty()) return;
+    if (setNonBlocking(s->fd.get(), false) == 0) drainQueue(s);
+    setNonBlocking(s->fd.get(), s->nonBlocking);
+}
+
+// The thread that holds a socket closed with messages queued is exiting
+// (Life): its notifier will not run again, so the connect, if it still
+// goes on, is waited for as a blocking channel waits for it, the messages
+// are sent in blocking fashion, and the socket is closed. A peer that
+// never reads holds the exit up, as it does for Tcl's own channels.
+void threadExiting(void* clientData) {
+    MessageSocket* s = self(clientData);
+    s->life = Life::ThreadExit;
+    if (s->connect.connecting()) {
+        s->connect.deferBlocking(TCL_MODE_BLOCKING);
+        s->connect.beforeIo();  // connectDone clears the queue if it failed
+    }
+    drainBlocking(s);
+    finishClose(s);
 }
 
 void fileReady(void* clientData, int mask) {
@@ -472,13 +535,15 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
         // A datagram socket has no connection to half-close: the channel
         // just stops writing. A seqpacket peer reads end of file.
         if (s->kind == Kind::Datagram) return 0;
+        s->writeSide = WriteSide::ShutdownDue;
+        // Still connecting: the end of file follows the queued messages
+        // once connected (connectDone, then sendQueued).
+        if (s->connect.connecting()) return 0;
         // Queued messages go before the end of file: in blocking fashion,
         // as Tcl's own pending output has just gone.
-        if (!s->queue.empty()) {
-            if (setNonBlocking(s->fd.get(), false) == 0) drainQueue(s);
-            setNonBlocking(s->fd.get(), s->nonBlocking);
-            updateWatch(s);
-        }
+        drainBlocking(s);
+        updateWatch(s);
+        s->writeSide = WriteSide::Shut;
         if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN) return errno;
         return 0;
     default: {
@@ -486,8 +551,9 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
             // Tcl has closed a non-blocking channel in the background once
             // its own output was gone; the queued messages go the same way:
             // the socket stays open, without its channel, until they are
-            // sent or have failed (or the process exits).
-            s->closing = true;
+            // sent or have failed, or the thread exits (threadExiting).
+            s->life = Life::Closing;
+            Tcl_CreateThreadExitHandler(threadExiting, s);
             s->channel = nullptr;
             if (s->pendingEvent != nullptr) Tcl_DeleteTimerHandler(s->pendingEvent);
             s->pendingEvent = nullptr;
@@ -557,8 +623,6 @@ int readPeer(const OptionSource& source, Tcl_Obj** value) {
     return 0;
 }
 
-int readNotConnected(const OptionSource&, Tcl_Obj**) { return ENOTCONN; }
-
 const ReadOnlyOption kSeqpacketOptions[] = {
     {"-connecting", readConnecting},
     {"-peername", readPeername},
@@ -571,9 +635,11 @@ const ReadOnlyOption kSeqpacketOptions[] = {
 const ReadOnlyOption kDatagramOptions[] = {
     {"-peername", readPeername},
     {"-sockname", readSockname},
-    // Datagrams carry no credentials of a connection: asked for by name,
-    // ENOTCONN, as for a listener; not listed.
-    {"-peercred", readNotConnected, false},
+    // A datagram socket has a peer's credentials only when made by
+    // socketpair() (pair -type datagram): Linux records none for one that
+    // sends to a -remote, or that connect() tied to a peer. Those answer
+    // ENOTCONN by name and {} in the listing, as -peername does.
+    {"-peercred", readPeercred},
     {"-error", readError},
     {"-remote", readRemote},
     {"-peer", readPeer},
@@ -651,7 +717,13 @@ Tcl_Channel makeChannel(MessageSocket* s) {
 
 // The end of a close2Proc that left messages to a connect that then failed:
 // run from a timer, as the state machine that reported it is on the stack.
-void closeLater(void* clientData) { finishClose(self(clientData)); }
+// Its token is kept in pendingEvent, so that a thread exiting first
+// (threadExiting) cancels it.
+void closeLater(void* clientData) {
+    MessageSocket* s = self(clientData);
+    s->pendingEvent = nullptr;
+    finishClose(s);
+}
 
 // The async connect is done. Failed: the queued messages had nowhere to go
 // (reads and writes report the connect's error). Connected: they go, now
@@ -660,10 +732,13 @@ void closeLater(void* clientData) { finishClose(self(clientData)); }
 void connectDone(void* clientData, int watchMask) {
     MessageSocket* s = self(clientData);
     if (s->connect.state() == ConnectState::State::Failed) s->queue.clear();
+    // threadExiting waits for this, and goes on itself.
+    if (s->life == Life::ThreadExit) return;
     if (!s->nonBlocking) drainQueue(s);
-    if (s->closing) {
+    shutdownIfDue(s);
+    if (s->life == Life::Closing) {
         if (s->queue.empty()) {
-            Tcl_CreateTimerHandler(0, closeLater, s);
+            s->pendingEvent = Tcl_CreateTimerHandler(0, closeLater, s);
         } else {
             updateWatch(s);
         }
@@ -720,6 +795,16 @@ ReceivedDescriptors* messageChannelDescriptors(Tcl_Channel channel) {
         return nullptr;
     }
     return &self(Tcl_GetChannelInstanceData(channel))->received;
+}
+
+int messageChannelSendQueued(Tcl_Channel channel) {
+    MessageSocket* s = self(Tcl_GetChannelInstanceData(channel));
+    if (int error = s->connect.awaitConnected()) return error;
+    drainBlocking(s);
+    updateWatch(s);
+    // A message that failed in the background is this send's failure, as
+    // it would be the next write's.
+    return std::exchange(s->sendError, 0);
 }
 
 int messageChannelDestination(Tcl_Channel channel, const UnixAddress** to) {

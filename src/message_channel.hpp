@@ -39,6 +39,14 @@ Tcl_Channel wrapMessageSocket(UniqueFd fd, int type);
 // taken, or nullptr if channel is not a message channel.
 ReceivedDescriptors* messageChannelDescriptors(Tcl_Channel channel);
 
+// Before sendchannels sends on a message channel (whose Tcl buffer is
+// always empty, see message_channel.cpp): waits for the connect of
+// `connect -async` as a blocking write does, then sends the messages a
+// non-blocking channel has queued, in blocking fashion, so the message
+// with the descriptors cannot overtake them. Returns 0, or the connect's
+// errno, or that of a queued message that could not be sent.
+int messageChannelSendQueued(Tcl_Channel channel);
+
 // Where a message with descriptors goes from a datagram channel: *to is
 // its -remote when set, else nullptr (the connected peer, or channel is
 // not a datagram channel). Returns EDESTADDRREQ for a datagram channel

@@ -23,22 +23,31 @@ namespace unix_sockets {
 
 namespace {
 
-// The received-descriptor queue of a channel of the driver's type, or
-// nullptr if the channel is of another type.
-using CarrierLookup = ReceivedDescriptors* (*)(Tcl_Channel channel);
+// A driver whose channels carry descriptors: lookup gives the
+// received-descriptor queue of a channel of its type (nullptr for another
+// type); beforeSend readies one for a send past Tcl's buffers (a connect
+// done, the driver's own queue sent), 0 or an errno.
+struct Carrier {
+    ReceivedDescriptors* (*lookup)(Tcl_Channel channel);
+    int (*beforeSend)(Tcl_Channel channel);
+};
 
-const CarrierLookup kCarriers[] = {
-    streamChannelDescriptors,
-    messageChannelDescriptors,
+const Carrier kCarriers[] = {
+    {streamChannelDescriptors, streamChannelAwaitConnected},
+    {messageChannelDescriptors, messageChannelSendQueued},
 };
 
 // The queue of a channel that can carry descriptors, or nullptr with an
-// error in interp.
-ReceivedDescriptors* carrierOf(Tcl_Interp* interp, Tcl_Obj* name, Tcl_Channel* channel) {
+// error in interp; *carrier is its driver's entry.
+ReceivedDescriptors* carrierOf(Tcl_Interp* interp, Tcl_Obj* name, Tcl_Channel* channel,
+                               const Carrier** carrier = nullptr) {
     *channel = Tcl_GetChannel(interp, Tcl_GetString(name), nullptr);
     if (*channel == nullptr) return nullptr;
-    for (CarrierLookup lookup : kCarriers) {
-        if (ReceivedDescriptors* queue = lookup(*channel)) return queue;
+    for (const Carrier& entry : kCarriers) {
+        if (ReceivedDescriptors* queue = entry.lookup(*channel)) {
+            if (carrier != nullptr) *carrier = &entry;
+            return queue;
+        }
     }
     usageError(interp,
                Tcl_ObjPrintf("channel \"%s\" cannot carry channels: it is not a connected "
@@ -192,7 +201,8 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     }
     Tcl_Obj* name = objv[1];
     Tcl_Channel channel = nullptr;
-    if (carrierOf(interp, name, &channel) == nullptr) return TCL_ERROR;
+    const Carrier* carrier = nullptr;
+    if (carrierOf(interp, name, &channel, &carrier) == nullptr) return TCL_ERROR;
 
     Tcl_Size size = 0;
     const unsigned char* data = getBytes(interp, objv[2], &size);
@@ -228,6 +238,9 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
                           "it is not connected and has no -remote");
     }
     if (flushAll(interp, channel, name) != TCL_OK) return TCL_ERROR;
+    if (int error = carrier->beforeSend(channel)) {
+        return posixError(interp, error, "send channels on", name);
+    }
     void* handle = nullptr;
     Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle);
     std::size_t sent = 0;

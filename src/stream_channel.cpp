@@ -280,6 +280,10 @@ Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address) {
     return makeChannel(s);
 }
 
+int streamChannelAwaitConnected(Tcl_Channel channel) {
+    return self(Tcl_GetChannelInstanceData(channel))->connect.awaitConnected();
+}
+
 ReceivedDescriptors* streamChannelDescriptors(Tcl_Channel channel) {
     if (Tcl_GetChannelType(channel) != streamChannelType()) return nullptr;
     return &self(Tcl_GetChannelInstanceData(channel))->received;

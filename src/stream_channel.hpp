@@ -28,6 +28,12 @@ Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address);
 // Puts a descriptor into or out of non-blocking mode. Returns 0 or an errno.
 int setNonBlocking(int fd, bool nonBlocking) noexcept;
 
+// Before sendchannels sends on a stream channel: waits for the connect of
+// `connect -async` as a blocking write does (the script's data went first
+// by Tcl_Flush, which waits for it only when there is data). 0 or the
+// connect's errno.
+int streamChannelAwaitConnected(Tcl_Channel channel);
+
 // The descriptors a stream channel has received and not yet handed out
 // (fd_passing.hpp), or nullptr if channel is not a stream channel.
 ReceivedDescriptors* streamChannelDescriptors(Tcl_Channel channel);

@@ -7,7 +7,9 @@
 // (EPERM). N counts from the moment the variable last changed, so a script
 // sets it just before the command under test; `*` fails every call. The calls:
 // socket bind listen accept4 fchownat chmod open unlink fchmodat2 (made
-// through syscall()).
+// through syscall()), and recv, which also takes the pseudo-errno SHORT:
+// a MSG_PEEK call then measures the next message as 1 byte long, as if
+// another process had taken the one measured and a longer one came next.
 //
 // Not part of the package: CMake builds it next to the tests only.
 #include <cerrno>
@@ -39,11 +41,15 @@ const ErrnoName kErrnos[] = {
     {"ENOTSUP", ENOTSUP},
 };
 
+// Not an errno: the value injected() returns for SHORT.
+constexpr int kShort = -1;
+
 std::mutex lock;
 std::string seen;
 std::map<std::string, long> counts;
 
 int errnoNamed(const std::string& name) {
+    if (name == "SHORT") return kShort;
     for (const ErrnoName& e : kErrnos) {
         if (name == e.name) return e.value;
     }
@@ -94,6 +100,16 @@ Function real(const char* name) {
     }
 
 extern "C" {
+
+ssize_t recv(int fd, void* buffer, size_t length, int flags) {
+    const int error = injected("recv");
+    if (error == kShort && (flags & MSG_PEEK) != 0) return 1;
+    if (error > 0) {
+        errno = error;
+        return -1;
+    }
+    return real<ssize_t (*)(int, void*, size_t, int)>("recv")(fd, buffer, length, flags);
+}
 
 int socket(int domain, int type, int protocol) noexcept {
     FAIL_IF_INJECTED("socket");
