@@ -1,5 +1,6 @@
 # Tells the service manager (systemd) how this service is doing, as
-# sd_notify(3) does: one datagram of KEY=VALUE lines to $NOTIFY_SOCKET.
+# sd_notify(3) does: one datagram of KEY=VALUE lines to $NOTIFY_SOCKET,
+# sent by unix_sockets::systemd::notify.
 #
 # Usage: tclsh notify.tcl ?KEY=VALUE ...?     (default: READY=1)
 #
@@ -7,24 +8,7 @@
 # with "@" (the "@" stands for the leading NUL). Without NOTIFY_SOCKET the
 # service is not run by systemd (or does not want notifications): nothing
 # is sent, and that is not an error. Prints what it sent, or "not sent".
-package require unix_sockets
-
-proc notify {lines} {
-    if {![info exists ::env(NOTIFY_SOCKET)] || $::env(NOTIFY_SOCKET) eq ""} {
-        return 0
-    }
-    set address $::env(NOTIFY_SOCKET)
-    if {[string index $address 0] eq "@"} {
-        set address \0[string range $address 1 end]
-    }
-    set d [unix_sockets::datagram -remote $address]
-    chan configure $d -translation binary
-    # One flush, one datagram.
-    puts -nonewline $d [join $lines \n]
-    flush $d
-    close $d
-    return 1
-}
+package require unix_sockets::systemd
 
 foreach line $argv {
     if {![regexp {^[A-Z_]+=} $line]} {
@@ -33,7 +17,7 @@ foreach line $argv {
     }
 }
 set lines [expr {[llength $argv] ? $argv : {READY=1}}]
-if {[notify $lines]} {
+if {[unix_sockets::systemd::notify [join $lines \n]]} {
     puts "sent: [join $lines {, }]"
 } else {
     puts "not sent"
