@@ -27,6 +27,8 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -53,6 +55,52 @@ void SocketFile::removeIfOurs() {
 }
 
 namespace {
+
+// The process's umask, from /proc/self/status (Linux 4.7 and later), or -1
+// when it cannot be read there. umask() itself would change it meanwhile
+// for every thread of the process.
+int processUmask() {
+    UniqueFd status(::open("/proc/self/status", O_RDONLY | O_CLOEXEC));
+    if (!status) return -1;
+    char buffer[4096];
+    const ssize_t length = ::read(status.get(), buffer, sizeof(buffer) - 1);
+    if (length <= 0) return -1;
+    buffer[length] = '\0';
+    const char* line = std::strstr(buffer, "\nUmask:");
+    if (line == nullptr) return -1;
+    char* end = nullptr;
+    const long mask = std::strtol(line + 7, &end, 8);
+    return end == line + 7 || mask < 0 || mask > 0777 ? -1 : static_cast<int>(mask);
+}
+
+// The options as they are carried out. A file whose group is still to be
+// set is born without the group's bits (see prepareBirth), so -group alone
+// also sets the mode, to the one the file would have had: 0777 less the
+// umask. Without /proc the umask is unknown, and the file is born with it.
+FileOptions effectiveOptions(const FileOptions& options) {
+    FileOptions effective = options;
+    if (options.setGroup && !options.setPermissions) {
+        if (int mask = processUmask(); mask >= 0) {
+            effective.setPermissions = true;
+            effective.permissions = 0777 & ~static_cast<mode_t>(mask);
+        }
+    }
+    return effective;
+}
+
+// Makes the file that bind() will create for fd no more open than asked:
+// Linux gives it the socket's own mode less the umask. Until -group is set
+// the file has the group of the process (or of a set-group-ID directory),
+// whose members the mode was not meant for, so the group's bits wait for
+// setMode. A listener would hold them off until listen() anyway; a datagram
+// socket takes messages from the moment it is bound, and a sender that
+// connect()s to it then keeps its way in.
+void prepareBirth(int fd, const FileOptions& options) {
+    if (!options.setPermissions) return;
+    mode_t mode = options.permissions;
+    if (options.setGroup) mode &= ~static_cast<mode_t>(070);
+    (void)::fchmod(fd, mode);
+}
 
 // How many scratch names the rehearsal tries before it gives up: a clash
 // needs another process to bind the very name we picked.
@@ -268,7 +316,7 @@ bool rehearse(int type, const UnixAddress& address, const FileOptions& options,
             failure = {errno, "creating the socket"};
             return false;
         }
-        if (options.setPermissions) (void)::fchmod(fd.get(), options.permissions);
+        prepareBirth(fd.get(), options);
         SocketFile file;
         if (makeAt(fd.get(), scratch, options, finish, file, failure)) {
             file.removeIfOurs();
@@ -296,16 +344,16 @@ bool bindSocket(int fd, int type, const UnixAddress& address, const FileOptions&
         return true;
     }
 
-    // Linux creates the file with the socket's own mode less the umask, so
-    // this makes it born no more open than asked; setMode then sets it
-    // exactly, before finish lets anyone connect.
-    if (options.setPermissions) (void)::fchmod(fd, options.permissions);
+    // Born no more open than asked; setMode then sets the mode exactly,
+    // before finish lets anyone connect.
+    const FileOptions effective = effectiveOptions(options);
+    prepareBirth(fd, effective);
 
     const UnixAddress bound = bindAddress(address);
     Room room = Room::Free;
     if (!findRoom(bound, options.replace, type, room, failure)) return false;
     if (room == Room::Occupied) {
-        if (!rehearse(type, bound, options, finish, failure)) {
+        if (!rehearse(type, bound, effective, finish, failure)) {
             if (!failure.detail.empty()) failure.detail += "; ";
             failure.detail += "the socket already there was left in place";
             return false;
@@ -315,7 +363,7 @@ bool bindSocket(int fd, int type, const UnixAddress& address, const FileOptions&
             return false;
         }
     }
-    return makeAt(fd, bound, options, finish, file, failure);
+    return makeAt(fd, bound, effective, finish, file, failure);
 }
 
 }  // namespace unix_sockets

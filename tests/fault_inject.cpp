@@ -9,7 +9,10 @@
 // socket bind listen accept4 fchownat chmod open unlink fchmodat2 (made
 // through syscall()), and recv, which also takes the pseudo-errno SHORT:
 // a MSG_PEEK call then measures the next message as 1 byte long, as if
-// another process had taken the one measured and a longer one came next.
+// another process had taken the one measured and a longer one came next;
+// and open, which also takes the pseudo-errno SYMLINK: the path is first
+// replaced by a symbolic link to UNIX_SOCKETS_FAULT_TARGET, as another
+// process could do just then, and the call goes ahead.
 //
 // Not part of the package: CMake builds it next to the tests only.
 #include <cerrno>
@@ -41,8 +44,9 @@ const ErrnoName kErrnos[] = {
     {"ENOTSUP", ENOTSUP},
 };
 
-// Not an errno: the value injected() returns for SHORT.
+// Not errnos: the values injected() returns for SHORT and SYMLINK.
 constexpr int kShort = -1;
+constexpr int kSymlink = -2;
 
 std::mutex lock;
 std::string seen;
@@ -50,6 +54,7 @@ std::map<std::string, long> counts;
 
 int errnoNamed(const std::string& name) {
     if (name == "SHORT") return kShort;
+    if (name == "SYMLINK") return kSymlink;
     for (const ErrnoName& e : kErrnos) {
         if (name == e.name) return e.value;
     }
@@ -150,7 +155,16 @@ int open(const char* path, int flags, ...) {
         mode = static_cast<mode_t>(va_arg(arguments, int));
         va_end(arguments);
     }
-    FAIL_IF_INJECTED("open");
+    const int error = injected("open");
+    if (error == kSymlink) {
+        // The real unlink: this one would count as a call of the package's.
+        real<int (*)(const char*)>("unlink")(path);
+        const char* target = std::getenv("UNIX_SOCKETS_FAULT_TARGET");
+        if (target == nullptr || ::symlink(target, path) != 0) std::abort();
+    } else if (error != 0) {
+        errno = error;
+        return -1;
+    }
     return real<int (*)(const char*, int, ...)>("open")(path, flags, mode);
 }
 

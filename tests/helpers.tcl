@@ -65,20 +65,26 @@ if {![testConstraint thread]} {
 # which may lie where nobody cannot go (a checkout under /root), and it
 # starts in /, for the same reason.
 proc asNobody {script} {
+    set here [pwd]
+    cd /
+    try {
+        catch {exec {*}[nobodyCommand] [info nameofexecutable] << $script 2>@1} out
+    } finally {
+        cd $here
+    }
+    return $out
+}
+
+# The command line prefix, as a list, that runs a program as user nobody,
+# group nogroup, with the package's copy on TCLLIBPATH (for a child that
+# must run alongside the test, in a pipe of its own; start it from /).
+proc nobodyCommand {} {
     if {[auto_execok setpriv] ne ""} {
         set command [list setpriv --reuid=nobody --regid=nogroup --clear-groups]
     } else {
         set command [list runuser -u nobody -g nogroup --]
     }
-    set command [list env TCLLIBPATH=[list [nobodyPackageDir]] {*}$command]
-    set here [pwd]
-    cd /
-    try {
-        catch {exec {*}$command [info nameofexecutable] << $script 2>@1} out
-    } finally {
-        cd $here
-    }
-    return $out
+    return [list env TCLLIBPATH=[list [nobodyPackageDir]] {*}$command]
 }
 
 # A copy of the package directory this process loaded (pkgIndex.tcl and the
