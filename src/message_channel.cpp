@@ -241,22 +241,28 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     case Input::Idle:
         break;
     }
-    ssize_t size = peekSize(s->fd.get());
     ssize_t got = -1;
-    if (size >= 0 && size <= toRead) {
-        got = receiveMessage(s, buf, static_cast<size_t>(toRead));
-    } else if (size > toRead) {
-        s->held.resize(static_cast<size_t>(size));
-        got = receiveMessage(s, s->held.data(), s->held.size());
-        if (got < 0) std::vector<char>().swap(s->held);
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        ssize_t size = peekSize(s->fd.get());
+        got = -1;
+        if (size >= 0 && size <= toRead) {
+            got = receiveMessage(s, buf, static_cast<size_t>(toRead));
+        } else if (size > toRead) {
+            s->held.resize(static_cast<size_t>(size));
+            got = receiveMessage(s, s->held.data(), s->held.size());
+            if (got < 0) std::vector<char>().swap(s->held);
+        }
+        // The peer closed with data of ours unread. Linux says so before
+        // it hands over the messages the peer sent first (unlike a
+        // stream), and only once: they, then end of file, come next.
+        if (got < 0 && errno == ECONNRESET && s->kind == Kind::Seqpacket) {
+            s->keptError = errno;
+            got = 0;
+            continue;
+        }
+        break;
     }
     if (got < 0) {
-        if (errno == ECONNRESET && s->kind == Kind::Seqpacket) {
-            // As on a stream: the peer closed with data of ours unread,
-            // after everything it sent; its end of file.
-            s->keptError = errno;
-            return 0;
-        }
         *errorCodePtr = errno;
         return -1;
     }
