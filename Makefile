@@ -12,6 +12,8 @@
 #   make valgrind  run the tests under valgrind
 #   make bench     build, then compare unix_sockets with Tcl's TCP sockets and
 #                  raw AF_UNIX sockets (bench/run.tcl; BENCH_FLAGS="-mib 64")
+#   make soak      build, then run soak/run.tcl: one server, many clients, for
+#                  SOAK_SECONDS (default 60; SOAK_SEED=N replays a run's choices)
 
 TCLSH ?= tclsh
 TCL_VERSION := $(shell echo 'puts [info tclversion]' | $(TCLSH) 2>/dev/null)
@@ -50,6 +52,10 @@ asan:
 
 valgrind:
 	$(MAKE) test BUILD=$(BUILD)-valgrind CMAKE_FLAGS="-DUNIX_SOCKETS_VALGRIND=ON"
+
+.PHONY: soak
+soak: build
+	cmake --build $(BUILD) --target soak
 
 bench: build
 	cmake --build $(BUILD) --target bench_raw
