@@ -10,6 +10,8 @@
 #   make install   install library, pkgIndex.tcl and man page (PREFIX, DESTDIR)
 #   make asan      run the tests with AddressSanitizer and UBSan
 #   make valgrind  run the tests under valgrind
+#   make fuzz      build the libFuzzer targets (fuzz/) with clang++ and run
+#                  each for FUZZ_SECONDS (default 15); fails on any finding
 #   make bench     build, then compare unix_sockets with Tcl's TCP sockets and
 #                  raw AF_UNIX sockets (bench/run.tcl; BENCH_FLAGS="-mib 64")
 #   make soak      build, then run soak/run.tcl: one server, many clients, for
@@ -21,10 +23,11 @@ BUILD ?= build/tcl$(TCL_VERSION)
 PREFIX ?=
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
+FUZZ_SECONDS ?= 15
 
 configure_flags = -DTCLSH=$(shell command -v $(TCLSH)) $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) $(CMAKE_FLAGS)
 
-.PHONY: all build demo test install asan valgrind bench clean
+.PHONY: all build demo test install asan valgrind fuzz bench clean
 
 all: build
 
@@ -52,6 +55,12 @@ asan:
 
 valgrind:
 	$(MAKE) test BUILD=$(BUILD)-valgrind CMAKE_FLAGS="-DUNIX_SOCKETS_VALGRIND=ON"
+
+fuzz:
+	@scripts/check-deps fuzz $(TCLSH)
+	cmake -S . -B $(BUILD)-fuzz $(configure_flags) -DCMAKE_CXX_COMPILER=clang++ -DUNIX_SOCKETS_FUZZ=ON
+	cmake --build $(BUILD)-fuzz -j2 --target fuzz_targets
+	@scripts/fuzz $(BUILD)-fuzz $(FUZZ_SECONDS)
 
 .PHONY: soak
 soak: build

@@ -19,12 +19,23 @@ constexpr std::size_t kControlSize =
     CMSG_SPACE(sizeof(int) * kMaxPassedDescriptors) + CMSG_SPACE(sizeof(struct ucred)) + 64;
 
 // Every descriptor of every SCM_RIGHTS message, each in an owner at once.
+//
+// Only numbers inside msg_controllen are read. CMSG_NXTHDR checks that a
+// control message fits, but CMSG_FIRSTHDR does not check the first one's
+// cmsg_len: trusted, a length past the buffer (or below a header's, which
+// wrapped the count around) made whatever bytes lay beyond it descriptors
+// to own and close, so a stray number closed some other descriptor of the
+// process (found by fuzz/control_message_fuzzer.cpp).
 std::vector<UniqueFd> takeDescriptors(msghdr& msg) {
     std::vector<UniqueFd> fds;
+    const unsigned char* end = static_cast<unsigned char*>(msg.msg_control) + msg.msg_controllen;
     for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
         if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-        std::size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        if (c->cmsg_len < CMSG_LEN(0)) continue;
         const unsigned char* data = CMSG_DATA(c);
+        const std::size_t bytes =
+            std::min<std::size_t>(c->cmsg_len - CMSG_LEN(0), static_cast<std::size_t>(end - data));
+        const std::size_t count = bytes / sizeof(int);
         for (std::size_t i = 0; i < count; ++i) {
             int fd = -1;
             std::memcpy(&fd, data + i * sizeof(int), sizeof fd);
@@ -98,13 +109,17 @@ ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags
     if (fromLength != nullptr) *fromLength = msg.msg_namelen;
     if (msgFlags != nullptr) *msgFlags = msg.msg_flags;
     if (peek) return got;
+    keepReceived(msg, got, queue);
+    return got;
+}
 
+void keepReceived(msghdr& msg, ssize_t got, ReceivedDescriptors& queue) {
     std::vector<UniqueFd> fds = takeDescriptors(msg);
     if ((msg.msg_flags & MSG_TRUNC) != 0) {
         // A message cut short (a message socket whose next message was
         // longer than measured): the driver discards it, so neither its
         // bytes nor its descriptors (closed with fds) are counted.
-        return got;
+        return;
     }
     queue.bytesReceived_ += static_cast<std::uint64_t>(got);
     if ((msg.msg_flags & MSG_CTRUNC) != 0) {
@@ -113,7 +128,6 @@ ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags
     } else if (!fds.empty()) {
         queue.batches_.push_back({queue.bytesReceived_, std::move(fds)});
     }
-    return got;
 }
 
 int sendWithDescriptors(int fd, const unsigned char* data, std::size_t size, const int* fds,

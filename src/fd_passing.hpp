@@ -60,6 +60,7 @@ private:
     friend ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags,
                                           ReceivedDescriptors& queue, int* error,
                                           sockaddr* from, socklen_t* fromLength, int* msgFlags);
+    friend void keepReceived(msghdr& msg, ssize_t got, ReceivedDescriptors& queue);
     struct Batch {
         std::uint64_t readAt;  // bytesReceived once the script has read its data
         std::vector<UniqueFd> fds;
@@ -91,6 +92,13 @@ private:
 ssize_t receiveWithDescriptors(int fd, char* buffer, std::size_t size, int flags,
                                ReceivedDescriptors& queue, int* error, sockaddr* from = nullptr,
                                socklen_t* fromLength = nullptr, int* msgFlags = nullptr);
+
+// The part of receiveWithDescriptors after a recvmsg (not a peek) that
+// returned got bytes and left msg as it is: takes every descriptor of its
+// SCM_RIGHTS messages into the queue, or closes them (MSG_TRUNC,
+// MSG_CTRUNC), and counts the bytes. A function of its own so that made-up
+// recvmsg results can be fed to it (fuzz/control_message_fuzzer.cpp).
+void keepReceived(msghdr& msg, ssize_t got, ReceivedDescriptors& queue);
 
 // sendmsg of data with the descriptors attached (count at most
 // kMaxPassedDescriptors), in blocking mode, to `to` when given (an

@@ -12,7 +12,12 @@
 // another process had taken the one measured and a longer one came next;
 // and open, which also takes the pseudo-errno SYMLINK: the path is first
 // replaced by a symbolic link to UNIX_SOCKETS_FAULT_TARGET, as another
-// process could do just then, and the call goes ahead.
+// process could do just then, and the call goes ahead; and recvmsg, which
+// also takes the pseudo-errno OVERLONG: the call goes ahead, then the first
+// control message it received with descriptors is made to claim one more
+// than msg_controllen holds, the number UNIX_SOCKETS_FAULT_FD lying just
+// past the buffer's end (a malformed answer no kernel gives, which the
+// package must not take a number from).
 //
 // Not part of the package: CMake builds it next to the tests only.
 #include <cerrno>
@@ -47,6 +52,7 @@ const ErrnoName kErrnos[] = {
 // Not errnos: the values injected() returns for SHORT and SYMLINK.
 constexpr int kShort = -1;
 constexpr int kSymlink = -2;
+constexpr int kOverlong = -3;
 
 std::mutex lock;
 std::string seen;
@@ -55,6 +61,7 @@ std::map<std::string, long> counts;
 int errnoNamed(const std::string& name) {
     if (name == "SHORT") return kShort;
     if (name == "SYMLINK") return kSymlink;
+    if (name == "OVERLONG") return kOverlong;
     for (const ErrnoName& e : kErrnos) {
         if (name == e.name) return e.value;
     }
@@ -114,6 +121,26 @@ ssize_t recv(int fd, void* buffer, size_t length, int flags) {
         return -1;
     }
     return real<ssize_t (*)(int, void*, size_t, int)>("recv")(fd, buffer, length, flags);
+}
+
+ssize_t recvmsg(int fd, msghdr* msg, int flags) {
+    const int error = injected("recvmsg");
+    if (error > 0) {
+        errno = error;
+        return -1;
+    }
+    const ssize_t got = real<ssize_t (*)(int, msghdr*, int)>("recvmsg")(fd, msg, flags);
+    cmsghdr* c = got >= 0 && error == kOverlong ? CMSG_FIRSTHDR(msg) : nullptr;
+    if (c != nullptr && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
+        // The package's buffer has room for many more descriptors, so
+        // the bytes just past the message are still its own.
+        const char* victim = std::getenv("UNIX_SOCKETS_FAULT_FD");
+        const int number = victim != nullptr ? std::atoi(victim) : -1;
+        msg->msg_controllen = c->cmsg_len;
+        std::memcpy(reinterpret_cast<unsigned char*>(c) + c->cmsg_len, &number, sizeof number);
+        c->cmsg_len += sizeof number;
+    }
+    return got;
 }
 
 int socket(int domain, int type, int protocol) noexcept {
