@@ -299,15 +299,19 @@ int sendOne(MessageSocket* s, const char* data, size_t size, bool toRemote,
 
 // Sends the queued messages in order until the socket takes no more. A
 // message that fails is dropped alone (the others may still go, to other
-// places too) and the first failure is kept in sendError for the next write.
+// places too). The first failure is kept for -error; one on the way to the
+// channel's peer also fails the next write, as the peer is the next
+// write's too. One on the way to a -remote does not: a datagram server
+// answers many senders, and the next write, to another, would be lost
+// for a sender that has gone.
 void drainQueue(MessageSocket* s) {
     while (!s->queue.empty()) {
         Outgoing& next = s->queue.front();
         int error = sendOne(s, next.bytes.data(), next.bytes.size(), next.toRemote, next.remote);
         if (error == EAGAIN) return;
-        if (error != 0 && s->sendError == 0) {
-            s->sendError = error;
+        if (error != 0) {
             if (s->keptError == 0) s->keptError = error;
+            if (!next.toRemote && s->sendError == 0) s->sendError = error;
         }
         s->queue.pop_front();
     }
