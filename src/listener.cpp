@@ -233,8 +233,8 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
     setWatch(l, Watch::Off);
     forgetInterp(l);
     l->mode = Mode::Closed;
+    l->file.removeIfOurs();  // first: see socket_file.hpp
     closeRegistered(l->fd.release());
-    l->file.removeIfOurs();
     release(l);
     return 0;
 }

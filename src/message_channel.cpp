@@ -391,8 +391,8 @@ void finishClose(MessageSocket* s) {
     // Not registered (any more) when the exit handler itself runs this.
     Tcl_DeleteThreadExitHandler(threadExiting, s);
     stopWatching(s);
+    s->file.removeIfOurs();  // first: see socket_file.hpp
     closeRegistered(s->fd.release());
-    s->file.removeIfOurs();
     delete s;
 }
 
@@ -572,8 +572,8 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
             return 0;
         }
         stopWatching(s);
+        s->file.removeIfOurs();  // first: see socket_file.hpp
         int error = closeRegistered(s->fd.release());
-        s->file.removeIfOurs();
         delete s;
         return error;
     }

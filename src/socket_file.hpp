@@ -43,6 +43,10 @@ struct SocketFile {
     ino_t inode = 0;
     bool made = false;
 
+    // Unlinks path if it is still the socket this made (same device and
+    // inode). Call it before closing the socket: while the socket is open
+    // its inode number cannot be reused by a socket someone else binds at
+    // the path, which would then pass for ours.
     void removeIfOurs();
 };
 
