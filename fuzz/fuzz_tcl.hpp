@@ -76,10 +76,13 @@ inline Tcl_Obj* makeValue(FuzzedDataProvider& input, std::size_t maxBytes = 512)
         const std::size_t count = input.ConsumeIntegralInRange<std::size_t>(0, maxBytes / 2);
         for (std::size_t i = 0; i < count && input.remaining_bytes() > 0; ++i) {
             // Mostly ASCII and NUL, which are what addresses and options
-            // are made of; sometimes anything Tcl_UniChar holds.
-            chars.push_back(input.ConsumeBool()
-                                ? static_cast<Tcl_UniChar>(input.ConsumeIntegral<std::uint8_t>())
-                                : input.ConsumeIntegral<Tcl_UniChar>());
+            // are made of; sometimes any character Tcl_UniChar holds (up
+            // to U+FFFF on Tcl 8.6, U+10FFFF on 9; a script can make no
+            // other, and Tcl 9 writes past its buffer for one beyond).
+            constexpr long kMax = sizeof(Tcl_UniChar) > 2 ? 0x10FFFF : 0xFFFF;
+            chars.push_back(static_cast<Tcl_UniChar>(
+                input.ConsumeBool() ? input.ConsumeIntegral<std::uint8_t>()
+                                    : input.ConsumeIntegralInRange<long>(0, kMax)));
         }
         return Tcl_NewUnicodeObj(chars.data(), static_cast<Tcl_Size>(chars.size()));
     }

@@ -13,7 +13,8 @@
 // {TCL VALUE <variable>} (a Tcl error from a value it did not expect), a
 // result that is not {count names} with a count from 0 and exactly count
 // names or none, a count for another process, or an address other than
-// the one NOTIFY_SOCKET names.
+// the one NOTIFY_SOCKET names. (A state that Tcl 9 cannot encode in UTF-8,
+// a lone surrogate, may fail with Tcl's own encoding error.)
 #include "fuzz_tcl.hpp"
 
 #include <algorithm>
@@ -136,6 +137,12 @@ void checkNotify(Tcl_Interp* interp, FuzzedDataProvider& input) {
             address != nullptr) {
             fuzz::fail("notify took a NOTIFY_SOCKET that is no address", value);
         }
+        return;
+    }
+    // Tcl 9's UTF-8 refuses a lone surrogate in the state (Tcl 8.6 encodes
+    // it); that error is Tcl's own, and nothing was sent.
+    if (code == TCL_ERROR &&
+        fuzz::errorCode(interp, code).rfind("TCL ENCODING ILLEGALSEQUENCE", 0) == 0) {
         return;
     }
     if (code != TCL_OK || address == nullptr || fuzz::text(address) != expected) {
