@@ -117,7 +117,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             msg.msg_flags = message.flags;
             const std::size_t before = queue.size();
             us::keepReceived(msg, message.got, queue);
-            if ((message.flags & MSG_TRUNC) == 0) counted += static_cast<std::uint64_t>(message.got);
+            if ((message.flags & MSG_TRUNC) == 0)
+                counted += static_cast<std::uint64_t>(message.got);
             if ((message.flags & (MSG_TRUNC | MSG_CTRUNC)) != 0 && queue.size() != before) {
                 fuzz::fail("a cut message left descriptors in the queue");
             }

@@ -60,15 +60,15 @@ const us::OptionSpec<Options> kTable[] = {
 const us::OptionSpec<Options> kNoOptions[] = {{nullptr, nullptr}};
 
 // Words that reach the parsers' interesting branches sooner than chance.
-const char* const kWords[] = {"-replace", "-permissions", "-owner", "-group", "-backlog",
-                              "-type",    "-async",       "--",     "-",      "-per",
-                              "0660",     "0o777",        "0",      "root",   "nobody",
-                              "stream",   "seqpacket",    "datagram", "never", "4294967294"};
+const char* const kWords[] = {"-replace", "-permissions", "-owner",   "-group", "-backlog",
+                              "-type",    "-async",       "--",       "-",      "-per",
+                              "0660",     "0o777",        "0",        "root",   "nobody",
+                              "stream",   "seqpacket",    "datagram", "never",  "4294967294"};
 
 Tcl_Obj* makeWord(FuzzedDataProvider& input) {
     if (input.ConsumeBool()) {
-        const std::size_t pick = input.ConsumeIntegralInRange<std::size_t>(
-            0, sizeof kWords / sizeof kWords[0] - 1);
+        const std::size_t pick =
+            input.ConsumeIntegralInRange<std::size_t>(0, sizeof kWords / sizeof kWords[0] - 1);
         return Tcl_NewStringObj(kWords[pick], -1);
     }
     return fuzz::makeValue(input, 64);
@@ -94,8 +94,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         // A whole command line: objv[0], then words.
         std::vector<Tcl_Obj*> words{Tcl_NewStringObj("unix_sockets::listen", -1)};
         const std::size_t count = input.ConsumeIntegralInRange<std::size_t>(0, 8);
-        for (std::size_t i = 0; i < count; ++i) words.push_back(makeWord(input));
-        for (Tcl_Obj* word : words) Tcl_IncrRefCount(word);
+        for (std::size_t i = 0; i < count; ++i)
+            words.push_back(makeWord(input));
+        for (Tcl_Obj* word : words)
+            Tcl_IncrRefCount(word);
         const int positionals = input.ConsumeIntegralInRange<int>(0, 2);
         const bool none = input.ConsumeBool();
         int first = -1;
@@ -106,7 +108,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (code == TCL_OK && static_cast<int>(words.size()) - first != positionals) {
             fuzz::fail("parseOptions left the wrong number of positionals");
         }
-        for (Tcl_Obj* word : words) Tcl_DecrRefCount(word);
+        for (Tcl_Obj* word : words)
+            Tcl_DecrRefCount(word);
     } else {
         fuzz::Ref value(makeWord(input));
         int code = TCL_OK;

@@ -117,9 +117,11 @@ void checkNotify(Tcl_Interp* interp, FuzzedDataProvider& input) {
     fuzz::Ref state(fuzz::makeValue(input, 128));
     Tcl_Obj* command[] = {Tcl_NewStringObj("unix_sockets::systemd::notify", -1),
                           Tcl_NewStringObj("--", -1), state.get()};
-    for (Tcl_Obj* word : command) Tcl_IncrRefCount(word);
+    for (Tcl_Obj* word : command)
+        Tcl_IncrRefCount(word);
     const int code = Tcl_EvalObjv(interp, 3, command, TCL_EVAL_GLOBAL);
-    for (Tcl_Obj* word : command) Tcl_DecrRefCount(word);
+    for (Tcl_Obj* word : command)
+        Tcl_DecrRefCount(word);
     Tcl_Obj* address = Tcl_GetVar2Ex(interp, "fuzzAddress", nullptr, TCL_GLOBAL_ONLY);
     if (!isSet) {
         if (code != TCL_OK || fuzz::text(Tcl_GetObjResult(interp)) != "0" || address != nullptr) {
