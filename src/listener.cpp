@@ -287,6 +287,7 @@ const Tcl_ChannelType* listenerChannelType() {
     static const Tcl_ChannelType type = [] {
         Tcl_ChannelType t = makeChannelType("unix_listener");
         t.getOptionProc = getOptionProc;
+        t.setOptionProc = refuseOptionProc;
         t.watchProc = watchProc;
         t.getHandleProc = getHandleProc;
         t.close2Proc = close2Proc;

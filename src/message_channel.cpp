@@ -673,7 +673,7 @@ int setOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName
     MessageSocket* s = self(instanceData);
     const size_t length = std::strlen(optionName);
     if (length < 2 || std::strncmp(optionName, "-remote", length) != 0) {
-        return Tcl_BadChannelOption(interp, optionName, "remote");
+        return badChannelOption(interp, optionName, "remote");
     }
     if (value[0] == '\0') {
         s->hasRemote = false;
@@ -703,7 +703,7 @@ const Tcl_ChannelType* channelType(Kind kind) {
         t.inputProc = inputProc;
         t.outputProc = outputProc;
         t.getOptionProc = getOptionProc;
-        if (datagram) t.setOptionProc = setOptionProc;
+        t.setOptionProc = datagram ? setOptionProc : refuseOptionProc;
         t.watchProc = watchProc;
         t.getHandleProc = getHandleProc;
         t.close2Proc = close2Proc;

@@ -119,7 +119,7 @@ int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_
             if (!names.empty()) names += ' ';
             names += o->name + 1;  // Tcl_BadChannelOption adds the dashes
         }
-        return Tcl_BadChannelOption(interp, optionName, names.c_str());
+        return badChannelOption(interp, optionName, names.c_str());
     }
     Tcl_Obj* value = nullptr;
     if (int error = option->read(source, &value)) {
@@ -133,6 +133,19 @@ int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_
     }
     appendObj(result, value, false);
     return TCL_OK;
+}
+
+int badChannelOption(Tcl_Interp* interp, const char* optionName, const char* optionList) {
+    Tcl_BadChannelOption(interp, optionName, optionList);
+    if (interp != nullptr) {
+        Tcl_SetErrorCode(interp, "TCL", "LOOKUP", "INDEX", "option", optionName,
+                         static_cast<char*>(nullptr));
+    }
+    return TCL_ERROR;
+}
+
+int refuseOptionProc(void*, Tcl_Interp* interp, const char* optionName, const char*) {
+    return badChannelOption(interp, optionName, nullptr);
 }
 
 }  // namespace unix_sockets

@@ -52,4 +52,15 @@ int readPeercred(const OptionSource& source, Tcl_Obj** value);
 int getTableOption(const ReadOnlyOption* table, const OptionSource& source, Tcl_Channel channel,
                    Tcl_Interp* interp, const char* optionName, Tcl_DString* result);
 
+// Tcl's "bad option" error for a name the channel does not have, listing
+// optionList (names without dashes, as Tcl_BadChannelOption takes them)
+// after Tcl's own, with the errorCode {TCL LOOKUP INDEX option <name>} of
+// Tcl_GetIndexFromObj: Tcl_BadChannelOption leaves errorCode NONE.
+int badChannelOption(Tcl_Interp* interp, const char* optionName, const char* optionList);
+
+// The setOptionProc of a channel whose own options are all read-only.
+// Without one Tcl reports such a name itself, with errorCode NONE.
+int refuseOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
+                     const char* value);
+
 }  // namespace unix_sockets

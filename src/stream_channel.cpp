@@ -218,6 +218,7 @@ const Tcl_ChannelType* streamChannelType() {
         t.inputProc = inputProc;
         t.outputProc = outputProc;
         t.getOptionProc = getOptionProc;
+        t.setOptionProc = refuseOptionProc;
         t.watchProc = watchProc;
         t.getHandleProc = getHandleProc;
         t.close2Proc = close2Proc;
