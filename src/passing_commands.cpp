@@ -7,6 +7,7 @@
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "fd_passing.hpp"
+#include "held_socket.hpp"
 #include "listener.hpp"
 #include "message_channel.hpp"
 #include "stream_channel.hpp"
@@ -98,25 +99,30 @@ enum class Kind {
     Seqpacket,  // a Unix seqpacket socket, not listening: a message channel
     Datagram,   // a Unix datagram socket: a message channel
     Listener,   // a listening Unix stream or seqpacket socket: a listener, given a handler
-    Other,      // anything else: one of Tcl's channels (file, pipe, TCP socket...)
+    Held,       // a listening socket of another family (TCP): a held socket channel
+    Other,      // anything else: one of Tcl's channels (file, pipe, TCP connection...)
 };
+
+bool isListening(int fd) {
+    int listening = 0;
+    socklen_t length = sizeof(int);
+    return ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening;
+}
 
 Kind kindOf(int fd) {
     int domain = 0;
     int type = 0;
-    int listening = 0;
     socklen_t length = sizeof(int);
-    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0 || domain != AF_UNIX) {
-        return Kind::Other;
-    }
+    if (::getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &length) != 0) return Kind::Other;
+    // Tcl cannot accept on a listening socket it did not make, and its
+    // socket channel would shut it down for every holder when closed
+    // (held_socket.hpp).
+    if (domain != AF_UNIX) return isListening(fd) ? Kind::Held : Kind::Other;
     length = sizeof(int);
     if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) != 0) return Kind::Other;
     if (type == SOCK_DGRAM) return Kind::Datagram;
     if (type != SOCK_STREAM && type != SOCK_SEQPACKET) return Kind::Other;
-    length = sizeof(int);
-    if (::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening) {
-        return Kind::Listener;
-    }
+    if (isListening(fd)) return Kind::Listener;
     return type == SOCK_SEQPACKET ? Kind::Seqpacket : Kind::Stream;
 }
 
@@ -167,6 +173,9 @@ Tcl_Channel makeChannel(Tcl_Interp* interp, UniqueFd fd, Kind kind, Tcl_Obj* han
         break;
     case Kind::Datagram:
         channel = wrapMessageSocket(std::move(fd), SOCK_DGRAM);
+        break;
+    case Kind::Held:
+        channel = createHeldSocketChannel(std::move(fd));
         break;
     case Kind::Other: {
         int mode = modeOf(fd.get());
