@@ -41,7 +41,7 @@ bool UnixAddress::fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem) {
     // Tcl keeps U+0000 as the two bytes C0 80 internally; the conversion to
     // the system encoding turns it into a real NUL byte.
     DString encoded;
-    Tcl_UtfToExternalDString(nullptr, utf, utfLength, encoded.get());
+    const bool encodable = toSystemEncoding(utf, utfLength, encoded.get());
     const char* bytes = encoded.data();
     const size_t size = encoded.size();
 
@@ -50,7 +50,7 @@ bool UnixAddress::fromObj(Tcl_Obj* name, UnixAddress& out, Problem& problem) {
     // shows it, the same way on Tcl 8.6 and 9 (whose conversion flags differ).
     DString roundTrip;
     Tcl_ExternalToUtfDString(nullptr, bytes, static_cast<Tcl_Size>(size), roundTrip.get());
-    if (roundTrip.size() != static_cast<size_t>(utfLength) ||
+    if (!encodable || roundTrip.size() != static_cast<size_t>(utfLength) ||
         std::memcmp(roundTrip.data(), utf, roundTrip.size()) != 0) {
         problem = {EILSEQ, "the system encoding cannot represent every character of it"};
         return false;

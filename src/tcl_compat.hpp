@@ -47,6 +47,22 @@ inline Tcl_ChannelType makeChannelType(const char* typeName) {
     return type;
 }
 
+// Converts utf (Tcl's internal form) to the system encoding into ds, which
+// must be initialised. Returns false if some character cannot be
+// represented there. Tcl 9 is asked to be strict, as its own file commands
+// are: its default would write a lone surrogate as the bytes of one, a
+// name no UTF-8 system accepts. Tcl 8.6 writes a substitute instead, which
+// the caller finds by converting back.
+inline bool toSystemEncoding(const char* utf, Tcl_Size length, Tcl_DString* ds) {
+#if TCL_MAJOR_VERSION >= 9
+    return Tcl_UtfToExternalDStringEx(nullptr, nullptr, utf, length,
+                                      TCL_ENCODING_PROFILE_STRICT, ds, nullptr) == TCL_OK;
+#else
+    Tcl_UtfToExternalDString(nullptr, utf, length, ds);
+    return true;
+#endif
+}
+
 // The bytes of a value that must be a byte string, or nullptr with an error
 // in interp (errorCode TCL VALUE BYTES) when a character is above U+00FF.
 // Tcl 9 refuses such a value; Tcl 8.6 would keep the low byte of each
