@@ -49,7 +49,7 @@ const ErrnoName kErrnos[] = {
     {"ENOTSUP", ENOTSUP},
 };
 
-// Not errnos: the values injected() returns for SHORT and SYMLINK.
+// Not errnos: the values injected() returns for SHORT, SYMLINK and OVERLONG.
 constexpr int kShort = -1;
 constexpr int kSymlink = -2;
 constexpr int kOverlong = -3;
