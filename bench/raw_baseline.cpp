@@ -1,6 +1,7 @@
-// The raw baseline of `make bench`: the same five workloads as bench/run.tcl,
+// The raw baseline of `make bench`: the same workloads as bench/run.tcl,
 // with plain AF_UNIX sockets and blocking read/write (send/recv for
-// datagrams), no Tcl.
+// datagrams, epoll for the fan-in server), no Tcl; and the fan-in client
+// that run.tcl also points at its Tcl servers.
 //
 // Why it exists: comparing unix_sockets with Tcl's TCP sockets says whether
 // the package is a better local transport for Tcl code; it does not say how
@@ -31,18 +32,33 @@
 //                                           "ping\n": the client, bound to
 //                                           PATH.client, sends to PATH; the
 //                                           server answers to the sender
+//   bench_raw fanin PATH COUNT ?CPU?        COUNT clients at once against an
+//                                           epoll echo server (see fanIn)
+//   bench_raw fanin-client ADDRESS COUNT PID
+//                                           the same clients against a
+//                                           server already running as PID,
+//                                           at ADDRESS: unix:PATH or
+//                                           tcp:PORT (on 127.0.0.1)
+// The two fan-in runs print four numbers instead of one: the microseconds of
+// the setup and of the echo round, and the server's VmRSS in KiB before and
+// after (see fanIn). Both raise their soft descriptor limit to the hard one.
 // CPU, if given, is the one CPU the server may run on (the client keeps the
 // affinity it was started with), as bench/run.tcl -cpu two asks.
 // Built by `cmake --build BUILD --target bench_raw` (make bench does it); not
 // part of the default build, of the tests, or of make install.
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <netinet/in.h>
 #include <sched.h>
 #include <string>
+#include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
@@ -189,6 +205,51 @@ void serveDatagram(int fd, long count) {
     ::close(fd);
 }
 
+// The event-driven server that a program with many clients is: one epoll
+// set, non-blocking sockets, each line echoed as it arrives (whole: a client
+// has one line outstanding at a time, and 5 bytes fit any empty socket
+// buffer). Ends when count connections have come and gone.
+void serveFanIn(int listener, long count) {
+    if (::fcntl(listener, F_SETFL, O_NONBLOCK) != 0) die("fcntl");
+    int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0) die("epoll_create1");
+    auto watch = [epoll](int fd) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.fd = fd;
+        if (::epoll_ctl(epoll, EPOLL_CTL_ADD, fd, &event) != 0) die("epoll_ctl");
+    };
+    watch(listener);
+    epoll_event events[256];
+    char buf[256];
+    for (long closed = 0; closed < count;) {
+        int ready = ::epoll_wait(epoll, events, 256, -1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            die("epoll_wait");
+        }
+        for (int i = 0; i < ready; ++i) {
+            int fd = events[i].data.fd;
+            if (fd == listener) {
+                for (int client; (client = ::accept4(listener, nullptr, nullptr,
+                                                     SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
+                    watch(client);
+                }
+                if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) die("accept");
+                continue;
+            }
+            ssize_t got = ::read(fd, buf, sizeof buf);
+            if (got > 0) {
+                writeAll(fd, buf, static_cast<size_t>(got));
+            } else if (got == 0 || (errno != EAGAIN && errno != EINTR)) {
+                ::close(fd);  // which also takes it out of the epoll set
+                ++closed;
+            }
+        }
+    }
+    ::close(epoll);
+}
+
 // ---- Clients, in the parent, timed ------------------------------------------
 
 void throughputClient(const char* path, long mib) {
@@ -261,12 +322,114 @@ void connectionClient(const char* path, long count) {
     }
 }
 
+// The soft descriptor limit raised to the hard one: fan-in holds a
+// descriptor per client.
+void raiseDescriptorLimit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0) die("getrlimit");
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) die("setrlimit");
+}
+
+// VmRSS of /proc/PID/status, in KiB: the server's resident memory.
+long residentKiB(pid_t pid) {
+    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+    std::string field;
+    while (status >> field) {
+        if (field == "VmRSS:") {
+            long kib = -1;
+            status >> kib;
+            return kib;
+        }
+    }
+    std::fprintf(stderr, "bench_raw: no VmRSS for process %d\n", static_cast<int>(pid));
+    std::exit(1);
+}
+
+// Where the fan-in clients connect: unix:PATH, or tcp:PORT on 127.0.0.1.
+struct Target {
+    sockaddr_storage address{};
+    socklen_t length = 0;
+};
+
+Target targetOf(const std::string& spec) {
+    Target target;
+    if (spec.compare(0, 5, "unix:") == 0) {
+        sockaddr_un address = addressOf(spec.c_str() + 5);
+        std::memcpy(&target.address, &address, sizeof address);
+        target.length = sizeof address;
+    } else if (spec.compare(0, 4, "tcp:") == 0) {
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(std::atoi(spec.c_str() + 4)));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        std::memcpy(&target.address, &address, sizeof address);
+        target.length = sizeof address;
+    } else {
+        std::fprintf(stderr, "bench_raw: bad address %s: must be unix:PATH or tcp:PORT\n",
+                     spec.c_str());
+        std::exit(2);
+    }
+    return target;
+}
+
+// count clients, all open at once, against the server running as process
+// server. The setup: connections made in batches of 500 (below any listen
+// backlog, so that no TCP client waits a second for its SYN to be sent
+// again), each batch sending a line on every connection and reading its
+// echo before the next batch connects. The echo round: with every client
+// connected, a line on each, then each echo read: count readable
+// connections at once for the server. Then its VmRSS, against the one read
+// before the first connect; then every connection closed. Returns "SETUP
+// ECHO BEFORE AFTER": microseconds, microseconds, KiB, KiB.
+std::string fanInClient(const Target& target, long count, pid_t server) {
+    constexpr long kBatch = 500;
+    static const char ping[] = "ping\n";
+    auto echo = [](int fd) { writeAll(fd, ping, sizeof ping - 1); };
+    auto check = [](int fd) {
+        if (readLine(fd) != "ping") {
+            std::fprintf(stderr, "bench_raw: a fan-in client got no echo (did the server die?)\n");
+            std::exit(1);
+        }
+    };
+    std::vector<int> clients;
+    clients.reserve(static_cast<size_t>(count));
+    long before = residentKiB(server);
+    auto start = std::chrono::steady_clock::now();
+    for (long first = 0; first < count; first += kBatch) {
+        long last = std::min(count, first + kBatch);
+        for (long i = first; i < last; ++i) {
+            int fd = ::socket(target.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            if (fd < 0) die("socket");
+            if (::connect(fd, reinterpret_cast<const sockaddr*>(&target.address),
+                          target.length) != 0) {
+                die("connect");
+            }
+            clients.push_back(fd);
+        }
+        for (long i = first; i < last; ++i) echo(clients[i]);
+        for (long i = first; i < last; ++i) check(clients[i]);
+    }
+    auto connected = std::chrono::steady_clock::now();
+    for (int fd : clients) echo(fd);
+    for (int fd : clients) check(fd);
+    auto done = std::chrono::steady_clock::now();
+    long after = residentKiB(server);
+    for (int fd : clients) ::close(fd);
+    using std::chrono::duration_cast;
+    using std::chrono::microseconds;
+    return std::to_string(duration_cast<microseconds>(connected - start).count()) + " " +
+           std::to_string(duration_cast<microseconds>(done - connected).count()) + " " +
+           std::to_string(before) + " " + std::to_string(after);
+}
+
 }  // namespace
 
 int usage(const char* program) {
     std::fprintf(stderr,
-                 "usage: %s throughput|roundtrips|connections|seqpacket|datagram PATH N ?CPU?\n",
-                 program);
+                 "usage: %s throughput|roundtrips|connections|seqpacket|datagram|fanin PATH N "
+                 "?CPU?\n       %s fanin-client unix:PATH|tcp:PORT N PID\n",
+                 program, program);
     return 2;
 }
 
@@ -275,10 +438,16 @@ int main(int argc, char** argv) {
     std::string workload = argv[1];
     const char* path = argv[2];
     long n = std::strtol(argv[3], nullptr, 10);
+    if (n <= 0) return usage(argv[0]);
+    if (workload == "fanin" || workload == "fanin-client") raiseDescriptorLimit();
+    if (workload == "fanin-client") {
+        if (argc != 5) return usage(argv[0]);
+        std::printf("%s\n", fanInClient(targetOf(path), n, std::atoi(argv[4])).c_str());
+        return 0;
+    }
     int serverCpu = argc == 5 ? std::atoi(argv[4]) : -1;
-    if (n <= 0 || (workload != "throughput" && workload != "roundtrips" &&
-                   workload != "connections" && workload != "seqpacket" &&
-                   workload != "datagram")) {
+    if (workload != "throughput" && workload != "roundtrips" && workload != "connections" &&
+        workload != "seqpacket" && workload != "datagram" && workload != "fanin") {
         return usage(argv[0]);
     }
 
@@ -308,6 +477,7 @@ int main(int argc, char** argv) {
         else if (workload == "roundtrips") serveRoundTrips(listener);
         else if (workload == "seqpacket") serveRoundTrips(listener);
         else if (workload == "datagram") serveDatagram(listener, n);
+        else if (workload == "fanin") serveFanIn(listener, n);
         else serveConnections(listener, n);
         ::_exit(0);
     }
@@ -320,11 +490,14 @@ int main(int argc, char** argv) {
     }
     ::close(started[0]);
 
+    std::string result;
+    Target unixTarget = targetOf("unix:" + std::string(path));
     auto start = std::chrono::steady_clock::now();
     if (workload == "throughput") throughputClient(path, n);
     else if (workload == "roundtrips") roundTripClient(path, n);
     else if (workload == "seqpacket") seqpacketClient(path, n);
     else if (workload == "datagram") datagramClient(client, path, n);
+    else if (workload == "fanin") result = fanInClient(unixTarget, n, server);
     else connectionClient(path, n);
     auto elapsed = std::chrono::steady_clock::now() - start;
     if (client >= 0) {
@@ -339,7 +512,10 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "bench_raw: the server failed\n");
         return 1;
     }
-    std::printf("%lld\n", static_cast<long long>(
-        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+    if (result.empty()) {
+        result = std::to_string(
+            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+    }
+    std::printf("%s\n", result.c_str());
     return 0;
 }

@@ -9,11 +9,18 @@
 #                                         DIR/datagram.sock
 #   tclsh server.tcl tcp DIR ?OPTIONS?    listens on three ephemeral ports of
 #                                         127.0.0.1 (DIR unused)
+#   tclsh server.tcl fanin unix|tcp DIR   the event-driven echo server of the
+#                                         fan-in workload, alone in its
+#                                         process (so that its VmRSS is
+#                                         that of the connections), on
+#                                         DIR/fanin.sock or an ephemeral
+#                                         port of 127.0.0.1
 #
 # OPTIONS is a list of channel options (-buffersize N) that the data
 # workloads set on each connection besides their translation or buffering.
 #
-# Prints "ready ADDRESS ..." (throughput, round trips, connections, and for
+# Prints "ready ADDRESS ..." (fan-in: "ready unix:PATH" or "ready tcp:PORT",
+# as bench_raw fanin-client takes it; otherwise throughput, round trips, connections, and for
 # unix seqpacket and datagram: socket paths or port numbers) once all
 # listen, serves one connection (or datagram client) at a time, and exits
 # when its standard input closes, which happens when the driver finishes or
@@ -28,6 +35,23 @@
 # same proc as stream ones: with -buffering line, one line is one message.
 
 lassign $argv transport dir channelOptions
+
+# The fan-in server: what a daemon with many clients is, every connection
+# non-blocking with a readable handler that echoes each line as it comes.
+# Both transports keep their default buffer sizes, as such a daemon would;
+# lines end in LF (Tcl's TCP sockets would send CRLF by default).
+proc fanInAccept {channel args} {
+    chan configure $channel -blocking 0 -buffering line -translation lf
+    chan event $channel readable [list fanInEcho $channel]
+}
+
+proc fanInEcho {channel} {
+    if {[gets $channel line] >= 0} {
+        puts $channel $line
+    } elseif {[eof $channel]} {
+        close $channel
+    }
+}
 
 # Reads and discards everything up to end of file, then answers with the
 # number of bytes read.
@@ -70,6 +94,19 @@ proc datagram {channel} {
 set workloads {throughput roundtrips connections}
 set addresses {}
 switch -- $transport {
+    fanin {
+        # argv: fanin unix|tcp DIR
+        lassign $argv - transport dir
+        if {$transport eq "unix"} {
+            package require unix_sockets
+            set path [file join $dir fanin.sock]
+            unix_sockets::listen $path fanInAccept
+            set addresses [list unix:$path]
+        } else {
+            set listener [socket -server fanInAccept -myaddr 127.0.0.1 0]
+            set addresses [list tcp:[lindex [chan configure $listener -sockname] 2]]
+        }
+    }
     unix {
         package require unix_sockets
         foreach workload $workloads {
@@ -93,7 +130,7 @@ switch -- $transport {
         }
     }
     default {
-        puts stderr "usage: server.tcl unix|tcp DIR ?OPTIONS?"
+        puts stderr "usage: server.tcl unix|tcp DIR ?OPTIONS?, or server.tcl fanin unix|tcp DIR"
         exit 2
     }
 }
