@@ -303,7 +303,11 @@ int sendOne(MessageSocket* s, const char* data, size_t size, bool toRemote,
 // channel's peer also fails the next write, as the peer is the next
 // write's too. One on the way to a -remote does not: a datagram server
 // answers many senders, and the next write, to another, would be lost
-// for a sender that has gone.
+// for a sender that has gone. Once the queue is empty, a `chan close $c
+// write` that waited for it takes effect (shutdownIfDue): every path that
+// sends the queue comes through here.
+int shutdownIfDue(MessageSocket* s);
+
 void drainQueue(MessageSocket* s) {
     while (!s->queue.empty()) {
         Outgoing& next = s->queue.front();
@@ -315,6 +319,7 @@ void drainQueue(MessageSocket* s) {
         }
         s->queue.pop_front();
     }
+    shutdownIfDue(s);
 }
 
 int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodePtr) {
@@ -397,22 +402,22 @@ void finishClose(MessageSocket* s) {
 }
 
 // The end of file of `chan close $c write`, once it is due: the connection
-// is made and every message written before it has gone.
-void shutdownIfDue(MessageSocket* s) {
+// is made and every message written before it has gone. Returns 0 or
+// shutdown's errno, also kept for -error.
+int shutdownIfDue(MessageSocket* s) {
     if (s->writeSide != WriteSide::ShutdownDue || !s->queue.empty() || s->connect.connecting()) {
-        return;
+        return 0;
     }
     s->writeSide = WriteSide::Shut;
     // ENOTCONN: the peer has gone already, and with it the connection.
-    if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN && s->keptError == 0) {
-        s->keptError = errno;
-    }
+    if (::shutdown(s->fd.get(), SHUT_WR) == 0 || errno == ENOTCONN) return 0;
+    if (s->keptError == 0) s->keptError = errno;
+    return errno;
 }
 
 // Sends what the socket takes now; true if s was closed with it.
 bool sendQueued(MessageSocket* s) {
     drainQueue(s);
-    shutdownIfDue(s);
     if (s->life == Life::Closing && s->queue.empty()) {
         finishClose(s);
         return true;
@@ -547,15 +552,14 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
         if (s->kind == Kind::Datagram) return 0;
         s->writeSide = WriteSide::ShutdownDue;
         // Still connecting: the end of file follows the queued messages
-        // once connected (connectDone, then sendQueued).
+        // once connected (connectDone, then drainQueue).
         if (s->connect.connecting()) return 0;
         // Queued messages go before the end of file: in blocking fashion,
-        // as Tcl's own pending output has just gone.
+        // as Tcl's own pending output has just gone. drainQueue shuts the
+        // sending side down once they are gone; with none queued, this does.
         drainBlocking(s);
         updateWatch(s);
-        s->writeSide = WriteSide::Shut;
-        if (::shutdown(s->fd.get(), SHUT_WR) != 0 && errno != ENOTCONN) return errno;
-        return 0;
+        return shutdownIfDue(s);
     default: {
         if (!s->queue.empty()) {
             // Tcl has closed a non-blocking channel in the background once
@@ -736,16 +740,18 @@ void closeLater(void* clientData) {
 }
 
 // The async connect is done. Failed: the queued messages had nowhere to go
-// (reads and writes report the connect's error). Connected: they go, now
-// if the channel became blocking meanwhile (blocking mode has no queue),
-// else when the socket is writable; then the watch Tcl asked for begins.
+// (reads and writes report the connect's error). Connected: they go, all
+// now if the channel became blocking meanwhile (blocking mode has no
+// queue), else as far as the socket takes them now and the rest when it is
+// writable; then the watch Tcl asked for begins.
 void connectDone(void* clientData, int watchMask) {
     MessageSocket* s = self(clientData);
     if (s->connect.state() == ConnectState::State::Failed) s->queue.clear();
     // threadExiting waits for this, and goes on itself.
     if (s->life == Life::ThreadExit) return;
-    if (!s->nonBlocking) drainQueue(s);
-    shutdownIfDue(s);
+    // What the socket takes now goes now (all of it, in blocking mode), and
+    // with it a `chan close $c write` made while connecting.
+    drainQueue(s);
     if (s->life == Life::Closing) {
         if (s->queue.empty()) {
             s->pendingEvent = Tcl_CreateTimerHandler(0, closeLater, s);

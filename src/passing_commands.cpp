@@ -240,6 +240,12 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
         return posixError(interp, EINVAL, "send channels on", name, detail.c_str());
     }
 
+    // After `chan close $c write` the peer has read, or will read, end of
+    // file: nothing may follow it (Tcl's flush would say EACCES).
+    if ((Tcl_GetChannelMode(channel) & TCL_WRITABLE) == 0) {
+        return posixError(interp, EPIPE, "send channels on", name, "its sending side is closed");
+    }
+
     // A datagram channel sends to its -remote, as its output does.
     const UnixAddress* to = nullptr;
     if (int error = messageChannelDestination(channel, &to)) {
