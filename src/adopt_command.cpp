@@ -137,9 +137,9 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
         if (channel == nullptr) return refuse(failure.error, failure.detail.c_str());
         return returnChannel(interp, channel);
     }
-    // A connected channel starts blocking, as connect's does; -blocking
-    // changes it later.
-    if (int error = setNonBlocking(fd, false)) return refuse(error, "making it blocking");
+    // A connected channel starts blocking, as connect's does, and its mode
+    // never touches the descriptor's flags, which the parent shares
+    // (socket_io.hpp).
     if (verdict.type != SOCK_STREAM) {
         // Seqpacket and datagram sockets keep their message boundaries.
         return returnChannel(interp, wrapMessageSocket(UniqueFd(fd), verdict.type));

@@ -1,6 +1,6 @@
 #include "connect_state.hpp"
 
-#include "stream_channel.hpp"
+#include "socket_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
@@ -112,9 +112,12 @@ void ConnectState::enter(State next, int error) {
     case State::Connected:
     case State::Failed:
         error_ = error;
-        // The mode the script chose while the tries had to stay
-        // non-blocking; F_SETFL cannot fail on a descriptor we own.
-        setNonBlocking(fd_, !blocking_);
+        // The tries had to be non-blocking. The socket is ours alone (it
+        // cannot have been sent before it was connected), and a blocking
+        // file lets a blocking call block in one system call; the channel
+        // applies its mode per call (socket_io.hpp). F_SETFL cannot fail on
+        // a descriptor we own.
+        setNonBlocking(fd_, false);
         // Last: the driver may start watching, and its state must be
         // final by then. Called once, so a Failed is never left again.
         if (DoneProc done = std::exchange(done_, nullptr)) {
@@ -165,10 +168,7 @@ int ConnectState::awaitConnected() {
     if (!connecting()) return error_;
     const bool blocking = std::exchange(blocking_, true);
     const int error = beforeIo();
-    // The outcome is final now, and enter() has made the descriptor
-    // blocking: it goes back to what the script asked for.
     blocking_ = blocking;
-    setNonBlocking(fd_, !blocking_);
     return error;
 }
 

@@ -20,8 +20,9 @@
 //     every try must not block;
 //   - threadActionProc calls threadAction(action);
 //   - the options read connecting() and error() (socket_options.hpp);
-//   - when the connection is made or has failed, the state machine applies
-//     the remembered blocking mode and calls the driver's DoneProc with the
+//   - when the connection is made or has failed, the state machine makes
+//     the descriptor blocking (the driver applies its mode per call,
+//     socket_io.hpp) and calls the driver's DoneProc with the
 //     remembered watch mask: the driver watches the descriptor from then
 //     on, and Tcl sees writable (a connected socket, or a failed one, which
 //     polls as hung up) as Tcl's own `socket -async` reports completion.
@@ -71,9 +72,9 @@ public:
 
     // Tries to connect fd, which must be non-blocking, to address: after
     // that the state is Connected, Failed or Detached. The channel starts
-    // in blocking mode, as every new channel does, and that mode is applied
-    // to fd once the connection is made. done is not called for a result
-    // known here.
+    // in blocking mode, as every new channel does; once the connection is
+    // made fd is made blocking, the mode that costs a blocking call least.
+    // done is not called for a result known here.
     void start(int fd, const UnixAddress& address, DoneProc done, void* clientData);
 
     State state() const noexcept { return state_; }
@@ -92,8 +93,7 @@ public:
 
     // For a send that cannot wait for Tcl's writable event (sendchannels):
     // waits for the connection as a blocking channel's write does, in
-    // either mode, and leaves the descriptor in the mode the script chose.
-    // 0 once connected, else the connect's errno.
+    // either mode. 0 once connected, else the connect's errno.
     int awaitConnected();
 
     // From watchProc: while connecting, remembers mask for DoneProc and

@@ -13,6 +13,7 @@
 #include "message_channel.hpp"
 #include "fd_registry.hpp"
 #include "posix_error.hpp"
+#include "socket_io.hpp"
 #include "socket_options.hpp"
 #include "stream_channel.hpp"
 #include "tcl_obj.hpp"

@@ -41,6 +41,7 @@
 #include "fd_passing.hpp"
 #include "fd_registry.hpp"
 #include "posix_error.hpp"
+#include "socket_io.hpp"
 #include "socket_options.hpp"
 #include "stream_channel.hpp"
 #include "tcl_obj.hpp"
@@ -48,6 +49,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <poll.h>
 #include <sys/socket.h>
 #include <utility>
 #include <vector>
@@ -165,12 +167,11 @@ MessageSocket* self(void* instanceData) { return static_cast<MessageSocket*>(ins
 // ---- Input ------------------------------------------------------------------
 
 // The size of the next message, waiting for one unless non-blocking.
-ssize_t peekSize(int fd) {
-    for (;;) {
+ssize_t peekSize(MessageSocket* m) {
+    return callInMode(m->fd.get(), !m->nonBlocking, POLLIN, [m](int flags) {
         // Linux answers a datagram's whole length with MSG_TRUNC.
-        ssize_t size = ::recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-        if (size >= 0 || errno != EINTR) return size;
-    }
+        return ::recv(m->fd.get(), nullptr, 0, MSG_PEEK | MSG_TRUNC | flags);
+    });
 }
 
 // Receives the next message whole into dst, which holds capacity bytes (at
@@ -181,14 +182,16 @@ ssize_t receiveMessage(MessageSocket* m, char* dst, size_t capacity) {
     sockaddr_un from{};
     socklen_t fromLength = sizeof(from);
     int msgFlags = 0;
-    int error = 0;
-    ssize_t got = receiveWithDescriptors(m->fd.get(), dst, capacity, 0, m->received, &error,
-                                         reinterpret_cast<sockaddr*>(&from), &fromLength,
-                                         &msgFlags);
-    if (got < 0) {
+    ssize_t got = callInMode(m->fd.get(), !m->nonBlocking, POLLIN, [&](int flags) {
+        int error = 0;
+        fromLength = sizeof(from);
+        ssize_t n = receiveWithDescriptors(m->fd.get(), dst, capacity, flags, m->received, &error,
+                                           reinterpret_cast<sockaddr*>(&from), &fromLength,
+                                           &msgFlags);
         errno = error;
-        return -1;
-    }
+        return n;
+    });
+    if (got < 0) return -1;
     if (msgFlags & MSG_TRUNC) {
         // Another holder of the socket took the message we measured, and
         // this one is longer: what did not fit is gone.
@@ -243,7 +246,7 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
     }
     ssize_t got = -1;
     for (int attempt = 0; attempt < 2; ++attempt) {
-        ssize_t size = peekSize(s->fd.get());
+        ssize_t size = peekSize(s);
         got = -1;
         if (size >= 0 && size <= toRead) {
             got = receiveMessage(s, buf, static_cast<size_t>(toRead));
@@ -283,18 +286,19 @@ int inputProc(void* instanceData, char* buf, int toRead, int* errorCodePtr) {
 
 void updateWatch(MessageSocket* s);
 
-// Sends one message whole; 0 or errno (EAGAIN: the socket cannot take it now).
+// Sends one message whole, waiting for room when blocking; 0 or errno
+// (EAGAIN: the socket cannot take it now).
 int sendOne(MessageSocket* s, const char* data, size_t size, bool toRemote,
-            const UnixAddress& remote) {
-    for (;;) {
+            const UnixAddress& remote, bool blocking) {
+    ssize_t sent = callInMode(s->fd.get(), blocking, POLLOUT, [&](int flags) {
         // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE.
-        ssize_t sent = toRemote ? ::sendto(s->fd.get(), data, size, MSG_NOSIGNAL,
-                                           remote.sockaddrPtr(), remote.length())
-                                : ::send(s->fd.get(), data, size, MSG_NOSIGNAL);
-        // A message goes whole or not at all.
-        if (sent >= 0) return 0;
-        if (errno != EINTR) return errno;
-    }
+        flags |= MSG_NOSIGNAL;
+        return toRemote ? ::sendto(s->fd.get(), data, size, flags, remote.sockaddrPtr(),
+                                   remote.length())
+                        : ::send(s->fd.get(), data, size, flags);
+    });
+    // A message goes whole or not at all.
+    return sent >= 0 ? 0 : errno;
 }
 
 // Sends the queued messages in order until the socket takes no more. A
@@ -308,10 +312,11 @@ int sendOne(MessageSocket* s, const char* data, size_t size, bool toRemote,
 // sends the queue comes through here.
 int shutdownIfDue(MessageSocket* s);
 
-void drainQueue(MessageSocket* s) {
+void drainQueue(MessageSocket* s, bool blocking) {
     while (!s->queue.empty()) {
         Outgoing& next = s->queue.front();
-        int error = sendOne(s, next.bytes.data(), next.bytes.size(), next.toRemote, next.remote);
+        int error = sendOne(s, next.bytes.data(), next.bytes.size(), next.toRemote, next.remote,
+                            blocking);
         if (error == EAGAIN) return;
         if (error != 0) {
             if (s->keptError == 0) s->keptError = error;
@@ -362,7 +367,8 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
     // them before blocking mode begins): a message goes at once if none
     // waits before it and the socket takes it.
     if (s->queue.empty()) {
-        int error = sendOne(s, buf, static_cast<size_t>(toWrite), toRemote, s->remote);
+        int error =
+            sendOne(s, buf, static_cast<size_t>(toWrite), toRemote, s->remote, !s->nonBlocking);
         if (error == 0) return toWrite;
         if (error != EAGAIN || !s->nonBlocking) {
             *errorCodePtr = error;
@@ -417,7 +423,7 @@ int shutdownIfDue(MessageSocket* s) {
 
 // Sends what the socket takes now; true if s was closed with it.
 bool sendQueued(MessageSocket* s) {
-    drainQueue(s);
+    drainQueue(s, !s->nonBlocking);
     if (s->life == Life::Closing && s->queue.empty()) {
         finishClose(s);
         return true;
@@ -426,12 +432,10 @@ bool sendQueued(MessageSocket* s) {
     return false;
 }
 
-// Sends every queued message in blocking fashion, then leaves the socket
-// in the channel's mode; failures go to sendError, as drainQueue's do.
+// Sends every queued message in blocking fashion, whatever the channel's
+// mode; failures go to sendError, as drainQueue's do.
 void drainBlocking(MessageSocket* s) {
-    if (s->queue.empty()) return;
-    if (setNonBlocking(s->fd.get(), false) == 0) drainQueue(s);
-    setNonBlocking(s->fd.get(), s->nonBlocking);
+    if (!s->queue.empty()) drainQueue(s, true);
 }
 
 // The thread that holds a socket closed with messages queued is exiting
@@ -586,20 +590,16 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 
 int blockModeProc(void* instanceData, int mode) {
     MessageSocket* s = self(instanceData);
-    // While connecting, the state machine applies the mode once connected;
-    // messages queued meanwhile wait for it (connectDone).
-    if (s->connect.deferBlocking(mode)) {
-        s->nonBlocking = mode == TCL_MODE_NONBLOCKING;
-        return 0;
-    }
-    int error = setNonBlocking(s->fd.get(), mode == TCL_MODE_NONBLOCKING);
-    if (error != 0) return error;
+    // Nothing changes at the descriptor (socket_io.hpp).
     s->nonBlocking = mode == TCL_MODE_NONBLOCKING;
+    // While connecting, messages queued meanwhile wait for the connection
+    // (connectDone).
+    if (s->connect.deferBlocking(mode)) return 0;
     if (!s->nonBlocking && !s->queue.empty()) {
         // Blocking mode has no queue: the messages go now, in blocking
         // fashion (Tcl flushes its own output the same way at exit, when it
         // sets every channel blocking); a failure goes to the next write.
-        drainQueue(s);
+        drainQueue(s, true);
         updateWatch(s);
     }
     return 0;
@@ -751,7 +751,7 @@ void connectDone(void* clientData, int watchMask) {
     if (s->life == Life::ThreadExit) return;
     // What the socket takes now goes now (all of it, in blocking mode), and
     // with it a `chan close $c write` made while connecting.
-    drainQueue(s);
+    drainQueue(s, !s->nonBlocking);
     if (s->life == Life::Closing) {
         if (s->queue.empty()) {
             s->pendingEvent = Tcl_CreateTimerHandler(0, closeLater, s);

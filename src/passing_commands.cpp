@@ -179,24 +179,23 @@ Tcl_Channel makeChannel(Tcl_Interp* interp, UniqueFd fd, Kind kind, Tcl_Obj* han
         break;
     case Kind::Other: {
         int mode = modeOf(fd.get());
+        const int flags = ::fcntl(fd.get(), F_GETFL);
         channel = Tcl_MakeFileChannel(reinterpret_cast<void*>(static_cast<intptr_t>(fd.get())),
                                       mode);
         fd.release();
+        // A new channel thinks itself blocking. Tcl's own channels set the
+        // flag of the open file, which the sender shares, to match their
+        // mode: this one is told the mode the file is in rather than have
+        // it changed. Ours start blocking as every new channel does: they
+        // apply their mode per call and never touch the flag
+        // (socket_io.hpp).
+        if (flags >= 0 && (flags & O_NONBLOCK) != 0) {
+            Tcl_SetChannelOption(nullptr, channel, "-blocking", "0");
+        }
         break;
     }
     }
     Tcl_RegisterChannel(interp, channel);
-    // A new channel thinks itself blocking. The mode belongs to the open
-    // socket or file, shared with every process that holds it, so the
-    // channel is told what it is rather than the descriptor changed.
-    void* handle = nullptr;
-    if ((Tcl_GetChannelHandle(channel, TCL_READABLE, &handle) == TCL_OK ||
-         Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle) == TCL_OK)) {
-        int flags = ::fcntl(static_cast<int>(reinterpret_cast<intptr_t>(handle)), F_GETFL);
-        if (flags >= 0 && (flags & O_NONBLOCK) != 0) {
-            Tcl_SetChannelOption(nullptr, channel, "-blocking", "0");
-        }
-    }
     return channel;
 }
 

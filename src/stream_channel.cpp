@@ -9,11 +9,12 @@
 #include "event_source.hpp"
 #include "fd_passing.hpp"
 #include "fd_registry.hpp"
+#include "socket_io.hpp"
 #include "socket_options.hpp"
 
 #include <atomic>
 #include <cerrno>
-#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 
 namespace unix_sockets {
@@ -30,6 +31,9 @@ constexpr int kDefaultBufferSize = 64 * 1024;
 struct StreamSocket {
     UniqueFd fd;
     Tcl_Channel channel = nullptr;
+    // The channel's mode, applied per call (socket_io.hpp): the descriptor's
+    // own flag is shared with whoever else holds the socket.
+    bool blocking = true;
     // The events Tcl last asked watchProc for.
     int watchMask = 0;
     // A file handler (or epoll watch) is registered in the current thread.
@@ -59,10 +63,15 @@ StreamSocket* self(void* instanceData) { return static_cast<StreamSocket*>(insta
 // Reads what the peer sent, keeping the descriptors that come with it for
 // recvchannels.
 int receive(StreamSocket* s, char* buf, int toRead, int* errorCodePtr) {
-    int error = 0;
-    ssize_t got = receiveWithDescriptors(s->fd.get(), buf, static_cast<size_t>(toRead), 0,
-                                         s->received, &error);
+    ssize_t got = callInMode(s->fd.get(), s->blocking, POLLIN, [&](int flags) {
+        int error = 0;
+        ssize_t n = receiveWithDescriptors(s->fd.get(), buf, static_cast<size_t>(toRead), flags,
+                                           s->received, &error);
+        errno = error;
+        return n;
+    });
     if (got >= 0) return static_cast<int>(got);
+    const int error = errno;
     if (error == ECONNRESET) {
         // The peer closed with data of ours unread. Everything it sent
         // before has been read by now, so this is its end of stream.
@@ -96,15 +105,14 @@ int outputProc(void* instanceData, const char* buf, int toWrite, int* errorCodeP
         *errorCodePtr = s->watchError;
         return -1;
     }
-    for (;;) {
-        // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE
-        // that would kill a tclsh which did not ask for signals.
-        ssize_t sent = ::send(s->fd.get(), buf, static_cast<size_t>(toWrite), MSG_NOSIGNAL);
-        if (sent >= 0) return static_cast<int>(sent);
-        if (errno == EINTR) continue;
-        *errorCodePtr = errno;
-        return -1;
-    }
+    // MSG_NOSIGNAL: a vanished peer is an EPIPE error, never a SIGPIPE
+    // that would kill a tclsh which did not ask for signals.
+    ssize_t sent = callInMode(s->fd.get(), s->blocking, POLLOUT, [&](int flags) {
+        return ::send(s->fd.get(), buf, static_cast<size_t>(toWrite), flags | MSG_NOSIGNAL);
+    });
+    if (sent >= 0) return static_cast<int>(sent);
+    *errorCodePtr = errno;
+    return -1;
 }
 
 void stopWatching(StreamSocket* s) {
@@ -138,8 +146,11 @@ int close2Proc(void* instanceData, Tcl_Interp*, int flags) {
 }
 
 int blockModeProc(void* instanceData, int mode) {
-    if (self(instanceData)->connect.deferBlocking(mode)) return 0;
-    return setNonBlocking(self(instanceData)->fd.get(), mode == TCL_MODE_NONBLOCKING);
+    StreamSocket* s = self(instanceData);
+    // Nothing changes at the descriptor (socket_io.hpp).
+    s->blocking = mode == TCL_MODE_BLOCKING;
+    s->connect.deferBlocking(mode);
+    return 0;
 }
 
 void fileReady(void* clientData, int mask) {
@@ -235,14 +246,6 @@ std::string nextChannelName() {
     // Shared by every thread of the process, hence atomic.
     static std::atomic<unsigned long> counter{0};
     return "unix_socket" + std::to_string(counter.fetch_add(1, std::memory_order_relaxed));
-}
-
-int setNonBlocking(int fd, bool nonBlocking) noexcept {
-    int flags = ::fcntl(fd, F_GETFL);
-    if (flags < 0) return errno;
-    int wanted = nonBlocking ? (flags | O_NONBLOCK) : (flags & ~O_NONBLOCK);
-    if (wanted != flags && ::fcntl(fd, F_SETFL, wanted) < 0) return errno;
-    return 0;
 }
 
 namespace {

@@ -25,9 +25,6 @@ Tcl_Channel createStreamChannel(UniqueFd fd);
 // (connect_state.hpp); the channel is writable once that succeeded or failed.
 Tcl_Channel createConnectingChannel(UniqueFd fd, const UnixAddress& address);
 
-// Puts a descriptor into or out of non-blocking mode. Returns 0 or an errno.
-int setNonBlocking(int fd, bool nonBlocking) noexcept;
-
 // Before sendchannels sends on a stream channel: waits for the connect of
 // `connect -async` as a blocking write does (the script's data went first
 // by Tcl_Flush, which waits for it only when there is data). 0 or the
