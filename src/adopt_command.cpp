@@ -4,7 +4,8 @@
 // The descriptor is checked before anything about it changes, and a refused
 // one is left open and exactly as it was: it is still its owner's, whoever
 // that is. Only an accepted one becomes the new channel's, to be closed with
-// it.
+// it; on a standard number (0, 1, 2) it moves off it first, and /dev/null
+// takes its place.
 #include "arguments.hpp"
 #include "commands.hpp"
 #include "fd_registry.hpp"
@@ -19,6 +20,7 @@
 #include <string>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace unix_sockets {
 
@@ -99,10 +101,10 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
                                         Tcl_GetString(number)),
                           {"TCL", "VALUE", "DESCRIPTOR"});
     }
-    const int fd = static_cast<int>(value);
+    const int given = static_cast<int>(value);
     if (handler != nullptr && checkHandler(interp, handler) != TCL_OK) return TCL_ERROR;
 
-    Verdict verdict = examine(fd, handler != nullptr);
+    Verdict verdict = examine(given, handler != nullptr);
     if (verdict.error != 0) {
         return posixError(interp, verdict.error, kAction, number, verdict.detail.c_str());
     }
@@ -110,41 +112,83 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     // keeps another thread's adopt of the same number out until the channel
     // is made.
     std::string owner;
-    if (!claimDescriptor(fd, &owner)) {
+    if (!claimDescriptor(given, &owner)) {
         std::string detail = owner.empty() ? "another adopt is taking it"
                                            : "it is the descriptor of " + owner;
         return posixError(interp, EBUSY, kAction, number, detail.c_str());
     }
     // Inherited descriptors are usually not close-on-exec (that is how they
     // were inherited); once ours, it is, as every descriptor of ours.
-    const int fdFlags = ::fcntl(fd, F_GETFD);
-    if (fdFlags < 0 || ::fcntl(fd, F_SETFD, fdFlags | FD_CLOEXEC) != 0) {
+    const int fdFlags = ::fcntl(given, F_GETFD);
+    if (fdFlags < 0 || ::fcntl(given, F_SETFD, fdFlags | FD_CLOEXEC) != 0) {
         int error = errno;
-        unclaimDescriptor(fd);
+        unclaimDescriptor(given);
         return posixError(interp, error, kAction, number, "making it close-on-exec");
     }
+    // The socket of a standard number, moved (see below), and whether
+    // /dev/null is on that number now.
+    UniqueFd moved;
+    bool replaced = false;
     // A failure from here on gives the descriptor back as it was.
     auto refuse = [&](int error, const char* detail) {
-        ::fcntl(fd, F_SETFD, fdFlags);
-        unclaimDescriptor(fd);
+        // Cannot fail: both numbers are open, and dup2 replaces in one step.
+        if (replaced) ::dup2(moved.get(), given);
+        if (moved) unclaimDescriptor(moved.get());
+        ::fcntl(given, F_SETFD, fdFlags);
+        unclaimDescriptor(given);
         return posixError(interp, error, kAction, number, detail);
     };
+    // The channel has the socket: a standard number is /dev/null's now.
+    auto taken = [&](Tcl_Channel channel) {
+        if (replaced) unclaimDescriptor(given);
+        return returnChannel(interp, channel);
+    };
+
+    // The socket's number from here on. A socket on 0, 1 or 2 (inetd)
+    // moves: Tcl's stdin, stdout or stderr channel goes on using the
+    // number, and once the adopted channel had closed it the next file
+    // opened got it, so Tcl panicked at a second channel of the same name
+    // ("duplicate channel names"), or stdin read that file. /dev/null takes
+    // the number instead: stdin reads end of file, output goes nowhere.
+    int fd = given;
+    if (given <= STDERR_FILENO) {
+        // Above the standard numbers, never one of them again.
+        moved = UniqueFd(::fcntl(given, F_DUPFD_CLOEXEC, STDERR_FILENO + 1));
+        if (!moved) return refuse(errno, "moving it off a standard descriptor");
+        if (!claimDescriptor(moved.get(), &owner)) {
+            moved.reset();
+            return refuse(EBUSY, "another adopt is taking its new number");
+        }
+        UniqueFd null(::open("/dev/null", O_RDWR | O_CLOEXEC));
+        if (!null) return refuse(errno, "opening /dev/null to take its place");
+        // dup2 leaves the number open across exec, as the standard stream
+        // of every child too (dup3 with O_CLOEXEC would take it from them),
+        // and replaces the socket in one step, so no other thread's open
+        // can be given the number in between.
+        if (::dup2(null.get(), given) < 0) {
+            return refuse(errno, "putting /dev/null in its place");
+        }
+        replaced = true;
+        fd = moved.get();
+    }
 
     if (verdict.listening) {
         ObjRef name = listenerName(fd, number);
         ListenFailure failure;
         Tcl_Channel channel = adoptListener(interp, fd, name.get(), handler, failure);
         if (channel == nullptr) return refuse(failure.error, failure.detail.c_str());
-        return returnChannel(interp, channel);
+        moved.release();  // the listener's
+        return taken(channel);
     }
     // A connected channel starts blocking, as connect's does, and its mode
     // never touches the descriptor's flags, which the parent shares
     // (socket_io.hpp).
+    UniqueFd owned = moved ? std::move(moved) : UniqueFd(fd);
     if (verdict.type != SOCK_STREAM) {
         // Seqpacket and datagram sockets keep their message boundaries.
-        return returnChannel(interp, wrapMessageSocket(UniqueFd(fd), verdict.type));
+        return taken(wrapMessageSocket(std::move(owned), verdict.type));
     }
-    return returnChannel(interp, createStreamChannel(UniqueFd(fd)));
+    return taken(createStreamChannel(std::move(owned)));
 }
 
 }  // namespace unix_sockets

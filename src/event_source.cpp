@@ -268,6 +268,16 @@ void unwatchDescriptor(int fd) {
     ::epoll_ctl(set->epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
+int copyForTclNotifier(int fd, UniqueFd* low) {
+    if (fd < FD_SETSIZE) return 0;
+    // The lowest free number: if even that is too high, none below is free.
+    UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
+    if (!copy) return errno;
+    if (copy.get() >= FD_SETSIZE) return EMFILE;
+    *low = std::move(copy);
+    return 0;
+}
+
 }  // namespace unix_sockets
 
 #else  // Tcl's own notifier watches any descriptor.
@@ -284,6 +294,8 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
 int prepareWatch(int) { return 0; }
 
 void unwatchDescriptor(int fd) { Tcl_DeleteFileHandler(fd); }
+
+int copyForTclNotifier(int, UniqueFd*) { return 0; }
 
 }  // namespace unix_sockets
 

@@ -16,6 +16,7 @@
 #pragma once
 
 #include "tcl_compat.hpp"
+#include "unique_fd.hpp"
 
 namespace unix_sockets {
 
@@ -41,5 +42,14 @@ int prepareWatch(int fd);
 // As Tcl_DeleteFileHandler, for any descriptor; nothing if it is not
 // watched in this thread.
 void unwatchDescriptor(int fd);
+
+// For a descriptor about to become one of Tcl's own channels (a file, a
+// pipe, a TCP socket), which Tcl's notifier watches itself: on Tcl 8.6,
+// whose select() aborts the process at a number from FD_SETSIZE up as soon
+// as such a channel is watched, a close-on-exec copy below FD_SETSIZE into
+// *low. Leaves *low empty when fd needs none (a low number, or Tcl 9).
+// Returns 0, or EMFILE when every number below FD_SETSIZE is taken (or
+// another error of F_DUPFD_CLOEXEC); fd itself is never changed.
+int copyForTclNotifier(int fd, UniqueFd* low);
 
 }  // namespace unix_sockets

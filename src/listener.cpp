@@ -19,6 +19,8 @@
 #include "tcl_obj.hpp"
 
 #include <cerrno>
+#include <fcntl.h>
+#include <memory>
 #include <utility>
 
 namespace unix_sockets {
@@ -301,25 +303,36 @@ const Tcl_ChannelType* listenerChannelType() {
 
 // Makes the channel of a listening socket and starts accepting: the part
 // of listen that adopt shares. A listener made by listen removes file when
-// it closes; an adopted one has an empty file and removes nothing.
-Tcl_Channel startListener(Tcl_Interp* interp, UniqueFd fd, SocketFile file, Tcl_Obj* name,
+// it closes; an adopted one has an empty file and removes nothing. On
+// success the channel owns both and fd is left empty. On failure (the watch
+// cannot be made) fd and file are still the caller's, untouched: the watch
+// is made before the channel, since closing a channel here would close the
+// descriptor under a caller that still holds it, which then closed it a
+// second time (recvchannels) or put back the flags of a number another
+// thread may have opened meanwhile (adopt).
+Tcl_Channel startListener(Tcl_Interp* interp, UniqueFd& fd, SocketFile& file, Tcl_Obj* name,
                           Tcl_Obj* handler, ListenFailure& failure) {
-    auto* l = new Listener{};
+    std::unique_ptr<Listener> made(new Listener{});
+    Listener* l = made.get();
     l->fd = std::move(fd);
-    l->file = std::move(file);
-    l->refs = 1;  // the channel's
-    std::string channelName = nextChannelName();
-    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
-    registerDescriptor(l->fd.get(), channelName);
     setWatch(l, Watch::On);
     if (l->watch != Watch::On) {
         // A listener that could never accept is a failed listen, not one
         // that reports it later (there is no interpreter yet to tell). After
         // prepareWatch only an epoll_ctl that fails gets here.
         failure = {l->watchError, watchFailureDetail(l->watchError)};
-        Tcl_Close(nullptr, l->channel);
+        setWatch(l, Watch::Off);  // the retry timer goes
+        fd = std::move(l->fd);
         return nullptr;
     }
+    made.release();
+    l->file = std::move(file);
+    l->refs = 1;  // the channel's
+    std::string channelName = nextChannelName();
+    // Tcl_CreateChannel tells threadActionProc the channel is in this
+    // thread, which finds the watch made already.
+    l->channel = Tcl_CreateChannel(listenerChannelType(), channelName.c_str(), l, 0);
+    registerDescriptor(l->fd.get(), channelName);
     l->interp = interp;
     l->handler = ObjRef(handler);
     l->name = ObjRef(name);
@@ -350,7 +363,11 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     if (!bindSocket(fd.get(), options.type, address, options, listenStep, file, failure)) {
         return nullptr;
     }
-    return startListener(interp, std::move(fd), std::move(file), name, handler, failure);
+    Tcl_Channel channel = startListener(interp, fd, file, name, handler, failure);
+    // A failed listener leaves no file: removed before its socket closes
+    // (socket_file.hpp).
+    if (channel == nullptr) file.removeIfOurs();
+    return channel;
 }
 
 Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
@@ -360,13 +377,27 @@ Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* ha
         return nullptr;
     }
     // As listen's: the accept loop stops at EAGAIN and must never block.
+    // The flag belongs to the open socket, which its other holders share:
+    // a failure puts it back as it was.
+    const int statusFlags = ::fcntl(fd, F_GETFL);
+    if (statusFlags < 0) {
+        failure = {errno, "reading its flags"};
+        return nullptr;
+    }
     if (int error = setNonBlocking(fd, true)) {
         failure = {error, "making it non-blocking"};
         return nullptr;
     }
     // The file at its path, if any, belongs to whoever bound it (systemd,
     // inetd): with no SocketFile made, closing removes nothing.
-    return startListener(interp, UniqueFd(fd), SocketFile{}, name, handler, failure);
+    UniqueFd owned(fd);
+    SocketFile none;
+    Tcl_Channel channel = startListener(interp, owned, none, name, handler, failure);
+    if (channel == nullptr) {
+        owned.release();  // the caller's again, open
+        ::fcntl(fd, F_SETFL, statusFlags);
+    }
+    return channel;
 }
 
 }  // namespace unix_sockets

@@ -33,9 +33,8 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
 // (systemd socket activation, inetd), and takes it over; it then behaves as
 // one createListener made, except that closing it removes no file. name
 // stands for it in messages. On failure returns nullptr and fills in
-// failure; fd is still open and the caller's, except when the watch itself
-// fails after prepareWatch said it could be made (epoll_ctl), and the
-// descriptor is closed with the channel.
+// failure; fd is then still open, the caller's, and as it was (its
+// O_NONBLOCK flag, which this sets, is put back).
 Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
                           ListenFailure& failure);
 

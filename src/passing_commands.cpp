@@ -6,6 +6,7 @@
 // socket one of ours, anything else one of Tcl's.
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "event_source.hpp"
 #include "fd_passing.hpp"
 #include "held_socket.hpp"
 #include "listener.hpp"
@@ -290,8 +291,9 @@ int recvChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     // handed to Tcl less what still waits in Tcl's buffers.
     const std::uint64_t consumed =
         queue->bytesHandedOver() - static_cast<std::uint64_t>(Tcl_InputBuffered(channel));
+    const std::vector<int> numbers = queue->readable(consumed);
     std::vector<Kind> kinds;
-    for (int fd : queue->readable(consumed)) kinds.push_back(kindOf(fd));
+    for (int fd : numbers) kinds.push_back(kindOf(fd));
     if (handler == nullptr) {
         for (Kind kind : kinds) {
             if (kind == Kind::Listener) {
@@ -305,7 +307,27 @@ int recvChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
         }
     }
 
+    // A channel of Tcl's own numbered 1024 or above aborts Tcl 8.6 at its
+    // first chan event (select()'s "bit out of range"): such descriptors
+    // move below 1024 first, all of them or, when the numbers there are
+    // taken, none, and nothing is taken, so the script can free some and
+    // call again.
+    std::vector<UniqueFd> lowCopies(numbers.size());
+    for (std::size_t i = 0; i < numbers.size(); ++i) {
+        if (kinds[i] != Kind::Other) continue;
+        if (int error = copyForTclNotifier(numbers[i], &lowCopies[i])) {
+            return posixError(interp, error, "receive channels on", name,
+                              error == EMFILE ? "a file, pipe or TCP socket needs a descriptor "
+                                                "below 1024 for Tcl 8.6's event loop, and none "
+                                                "is free; nothing was taken"
+                                              : "moving a descriptor below 1024 for Tcl 8.6's "
+                                                "event loop; nothing was taken");
+        }
+    }
     std::vector<UniqueFd> fds = queue->takeRead(consumed);
+    for (std::size_t i = 0; i < fds.size(); ++i) {
+        if (lowCopies[i]) fds[i] = std::move(lowCopies[i]);  // the high number closes
+    }
     ObjRef result(Tcl_NewListObj(0, nullptr));
     std::vector<Tcl_Channel> made;
     for (std::size_t i = 0; i < fds.size(); ++i) {

@@ -17,11 +17,18 @@
 // control message it received with descriptors is made to claim one more
 // than msg_controllen holds, the number UNIX_SOCKETS_FAULT_FD lying just
 // past the buffer's end (a malformed answer no kernel gives, which the
-// package must not take a number from).
+// package must not take a number from); and epoll_ctl, which the package
+// calls only on Tcl 8.6, for descriptors from 1024 up (src/event_source.cpp;
+// Tcl 9's own notifier calls it too, so there it fails Tcl's watches as
+// well); and close, which also takes the pseudo-errno STRICT: the call goes
+// ahead, and one that finds its descriptor not open (EBADF) aborts the
+// process with a message, since a second close of a number may close
+// whatever another thread opened under that number in between.
 //
 // Not part of the package: CMake builds it next to the tests only.
 #include <cerrno>
 #include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
@@ -29,6 +36,7 @@
 #include <map>
 #include <mutex>
 #include <string>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -49,10 +57,12 @@ const ErrnoName kErrnos[] = {
     {"ENOTSUP", ENOTSUP},
 };
 
-// Not errnos: the values injected() returns for SHORT, SYMLINK and OVERLONG.
+// Not errnos: the values injected() returns for SHORT, SYMLINK, OVERLONG
+// and STRICT.
 constexpr int kShort = -1;
 constexpr int kSymlink = -2;
 constexpr int kOverlong = -3;
+constexpr int kStrict = -4;
 
 std::mutex lock;
 std::string seen;
@@ -62,6 +72,7 @@ int errnoNamed(const std::string& name) {
     if (name == "SHORT") return kShort;
     if (name == "SYMLINK") return kSymlink;
     if (name == "OVERLONG") return kOverlong;
+    if (name == "STRICT") return kStrict;
     for (const ErrnoName& e : kErrnos) {
         if (name == e.name) return e.value;
     }
@@ -198,6 +209,28 @@ int open(const char* path, int flags, ...) {
 int unlink(const char* path) noexcept {
     FAIL_IF_INJECTED("unlink");
     return real<int (*)(const char*)>("unlink")(path);
+}
+
+int epoll_ctl(int epoll, int operation, int fd, epoll_event* event) noexcept {
+    FAIL_IF_INJECTED("epoll_ctl");
+    return real<int (*)(int, int, int, epoll_event*)>("epoll_ctl")(epoll, operation, fd, event);
+}
+
+int close(int fd) {
+    const int error = injected("close");
+    if (error > 0) {
+        errno = error;
+        return -1;
+    }
+    const int result = real<int (*)(int)>("close")(fd);
+    if (result != 0 && errno == EBADF && error == kStrict) {
+        char message[80];
+        const int length = std::snprintf(message, sizeof message,
+                                         "fault_inject: descriptor %d closed when not open\n", fd);
+        (void)!::write(2, message, static_cast<size_t>(length));
+        std::abort();
+    }
+    return result;
 }
 
 long syscall(long number, ...) noexcept {
