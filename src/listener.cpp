@@ -15,6 +15,7 @@
 #include "posix_error.hpp"
 #include "socket_io.hpp"
 #include "socket_options.hpp"
+#include "socket_channel.hpp"
 #include "stream_channel.hpp"
 #include "tcl_obj.hpp"
 

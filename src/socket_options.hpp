@@ -17,8 +17,8 @@ struct OptionSource {
     int fd;
     int* keptError;
     const ConnectState* connect = nullptr;
-    // The driver's own state, for the options of one channel type (-remote
-    // and -peer of a datagram channel).
+    // The channel's SocketChannel (socket_channel.hpp), for the options of
+    // one channel type (-remote and -peer of a datagram channel).
     const void* state = nullptr;
 };
 

@@ -7,13 +7,7 @@
 #include "tcl_compat.hpp"
 #include "unique_fd.hpp"
 
-#include <string>
-
 namespace unix_sockets {
-
-// A name for a new channel: "unix_socket" and a number that is never used
-// twice in this process, unlike a descriptor number.
-std::string nextChannelName();
 
 // Wraps a connected stream socket in a new readable and writable channel in
 // blocking mode, taking ownership of the descriptor. The channel is not yet
