@@ -1,13 +1,12 @@
 #include "connect_state.hpp"
 
+#include "served_listeners.hpp"
 #include "socket_io.hpp"
 
 #include <algorithm>
 #include <cerrno>
-#include <chrono>
 #include <fcntl.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <utility>
 
 namespace unix_sockets {
@@ -21,7 +20,8 @@ namespace {
 constexpr int kFirstRetryMs = 1;
 constexpr int kMaxRetryMs = 100;
 
-// One non-blocking connect: 0, EAGAIN for a full backlog, or the errno.
+// One connect: 0, the errno, or, for a full backlog, EAGAIN if fd is
+// non-blocking; a blocking one waits for room.
 int connectNow(int fd, const UnixAddress& address) {
     for (;;) {
         if (::connect(fd, address.sockaddrPtr(), address.length()) == 0) return 0;
@@ -33,47 +33,25 @@ int connectNow(int fd, const UnixAddress& address) {
 
 }  // namespace
 
-int connectWithin(int fd, const UnixAddress& address) {
-    using Clock = std::chrono::steady_clock;
+int connectBlocking(int fd, const UnixAddress& address) {
     const int flags = ::fcntl(fd, F_GETFL);
     if (flags < 0) return errno;
-    // A blocking connect with a send timeout is how the kernel itself waits
-    // for room in the backlog: it wakes us the moment the listener accepts,
-    // and gives up with EAGAIN when the timeout has passed.
-    if ((flags & O_NONBLOCK) != 0 && ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) return errno;
-    const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(kBacklogWaitMs);
-    int result = 0;
-    for (;;) {
-        const auto left =
-            std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now());
-        if (left.count() <= 0) {
-            result = ETIMEDOUT;
-            break;
-        }
-        // A zero timeout would mean "wait forever".
-        timeval timeout{};
-        timeout.tv_sec = static_cast<time_t>(left.count() / 1000000);
-        timeout.tv_usec = static_cast<suseconds_t>(std::max<long long>(left.count() % 1000000, 1));
-        if (::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout)) != 0) {
+    // First a try that cannot wait: only a full backlog makes us ask whose
+    // the listener is.
+    if ((flags & O_NONBLOCK) == 0 && ::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return errno;
+    int result = connectNow(fd, address);
+    if (result == EAGAIN) {
+        if (servedByThisThread(address)) {
+            result = EDEADLK;
+        } else if (::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
             result = errno;
-            break;
-        }
-        if (::connect(fd, address.sockaddrPtr(), address.length()) == 0) {
-            result = 0;
-            break;
-        }
-        // A signal ends the wait early with EINTR (a timed wait is not
-        // restarted); EAGAIN is the timeout, checked against the deadline.
-        if (errno != EINTR && errno != EAGAIN) {
-            result = errno;
-            break;
+        } else {
+            // The kernel wakes us the moment the listener accepts.
+            result = connectNow(fd, address);
         }
     }
-    // As found: no send timeout, the same blocking mode. Neither can fail
-    // on a socket the calls above could use.
-    timeval none{};
-    ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &none, sizeof(none));
-    if ((flags & O_NONBLOCK) != 0) ::fcntl(fd, F_SETFL, flags);
+    // As found. F_SETFL cannot fail on a socket the calls above could use.
+    ::fcntl(fd, F_SETFL, flags);
     return result;
 }
 
@@ -128,12 +106,13 @@ void ConnectState::enter(State next, int error) {
 }
 
 void ConnectState::attempt(Attempt how, State busy) {
-    const int result = how == Attempt::Now ? connectNow(fd_, address_) : connectWithin(fd_, address_);
+    const int result =
+        how == Attempt::Now ? connectNow(fd_, address_) : connectBlocking(fd_, address_);
     if (result == 0) {
         enter(State::Connected);
     } else if (result == EAGAIN) {
-        // Only a non-blocking try says this: connectWithin turns it into
-        // ETIMEDOUT, so Failed never holds EAGAIN.
+        // Only a non-blocking try says this: connectBlocking waits instead,
+        // or says EDEADLK, so Failed never holds EAGAIN.
         enter(busy);
     } else {
         enter(State::Failed, result);

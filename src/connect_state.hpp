@@ -1,5 +1,5 @@
 // ConnectState: a connection being made by `connect -async`, for a channel
-// driver to embed; and the bounded wait of a blocking connect.
+// driver to embed; and the wait of a blocking connect.
 //
 // A non-blocking connect of a Unix stream or seqpacket socket never goes on
 // in the background the way TCP's does: Linux (net/unix/af_unix.c,
@@ -33,18 +33,15 @@
 
 namespace unix_sockets {
 
-// How long a blocking connect, or a blocking read or write of a channel
-// still connecting, waits for room in a full backlog before it fails with
-// ETIMEDOUT. A bound, because the listener may be served by this very
-// thread's event loop, which cannot run while we wait: an unbounded wait
-// would never end.
-constexpr int kBacklogWaitMs = 5000;
-
-// Connects fd to address, waiting at most kBacklogWaitMs while the
-// listener's backlog is full. fd may be blocking or not; it is left as it
-// was found. Returns 0, ETIMEDOUT for a backlog that stayed full, or
-// connect's errno.
-int connectWithin(int fd, const UnixAddress& address);
+// Connects fd to address as a blocking connect does: when the listener's
+// backlog is full, waits for room as long as the system would (a signal
+// does not end the wait). Except when the listener is one this thread's
+// event loop serves (served_listeners.hpp): that loop cannot accept while
+// we wait, so the room would never come, and the answer is EDEADLK at once.
+// A blocking connect, and a blocking read or write of a channel still
+// connecting, come here. fd may be blocking or not; it is left as it was
+// found. Returns 0, EDEADLK, or connect's errno (never EAGAIN).
+int connectBlocking(int fd, const UnixAddress& address);
 
 class ConnectState {
 public:
@@ -86,7 +83,7 @@ public:
 
     // Before a read or a write: 0 when connected. While connecting, EAGAIN
     // in non-blocking mode (Tcl keeps the output and retries at writable);
-    // in blocking mode waits for the connection, as connectWithin does, then
+    // in blocking mode waits for the connection, as connectBlocking does, then
     // 0 or the failure. Once failed, the connect's errno (never EAGAIN,
     // which Tcl would take for "try later").
     int beforeIo();
@@ -116,8 +113,8 @@ private:
     // The one transition: leaves the current state (cancelling its timer),
     // enters next (arming a timer, or finishing with error).
     void enter(State next, int error = 0);
-    // One connect (or, Blocking, a wait of at most kBacklogWaitMs) and the
-    // state it leads to; busy is the state for a full backlog.
+    // One connect (or, Blocking, connectBlocking's wait) and the state it
+    // leads to; busy is the state for a full backlog.
     void attempt(Attempt how, State busy);
     static void retryTimer(void* clientData);
 

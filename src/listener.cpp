@@ -13,6 +13,7 @@
 #include "message_channel.hpp"
 #include "fd_registry.hpp"
 #include "posix_error.hpp"
+#include "served_listeners.hpp"
 #include "socket_io.hpp"
 #include "socket_options.hpp"
 #include "socket_channel.hpp"
@@ -66,6 +67,10 @@ struct Listener {
     // Why the last watch could not be made (0 if it could).
     int watchError = 0;
     bool exhaustionReported = false;
+    // What a connect names to reach it, found when it is first watched
+    // (made or adopted), for served_listeners.hpp.
+    ServedAddress served;
+    bool servedKnown = false;
 };
 
 void release(Listener* l) {
@@ -109,6 +114,18 @@ void setWatch(Listener* l, Watch next) {
         break;
     }
     l->watch = next;
+    // Watched (or paused, which resumes here), it is this thread's event
+    // loop that accepts for it: a blocking connect in this thread must not
+    // wait for it (served_listeners.hpp).
+    if (next == Watch::Off) {
+        stopServing(l);
+    } else {
+        if (!l->servedKnown) {
+            l->served = servedAddressOf(l->fd.get(), l->file);
+            l->servedKnown = true;
+        }
+        startServing(l, l->served);
+    }
 }
 
 void resumeAccepting(void* clientData) {

@@ -5,6 +5,7 @@
 // names those drivers. What arrives becomes a channel again here: a Unix
 // socket one of ours, anything else one of Tcl's.
 #include "arguments.hpp"
+#include "channel_output.hpp"
 #include "commands.hpp"
 #include "event_source.hpp"
 #include "fd_passing.hpp"
@@ -213,10 +214,11 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     const Carrier* carrier = nullptr;
     if (carrierOf(interp, name, &channel, &carrier) == nullptr) return TCL_ERROR;
 
-    Tcl_Size size = 0;
-    const unsigned char* data = getBytes(interp, objv[2], &size);
-    if (data == nullptr) return TCL_ERROR;
-    if (size == 0) {
+    // What puts would write: the peer reads data as it reads the rest of
+    // the channel's output.
+    std::string data;
+    if (!channelBytes(interp, channel, objv[2], data)) return TCL_ERROR;
+    if (data.empty()) {
         return usageError(interp,
                           Tcl_NewStringObj("the data is empty: descriptors travel with at least "
                                            "one byte",
@@ -259,14 +261,15 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) 
     void* handle = nullptr;
     Tcl_GetChannelHandle(channel, TCL_WRITABLE, &handle);
     std::size_t sent = 0;
-    int error = sendWithDescriptors(static_cast<int>(reinterpret_cast<intptr_t>(handle)), data,
-                                    static_cast<std::size_t>(size), fds.data(), fds.size(),
+    int error = sendWithDescriptors(static_cast<int>(reinterpret_cast<intptr_t>(handle)),
+                                    reinterpret_cast<const unsigned char*>(data.data()),
+                                    data.size(), fds.data(), fds.size(),
                                     to != nullptr ? to->sockaddrPtr() : nullptr,
                                     to != nullptr ? to->length() : 0, &sent);
     if (error != 0) {
         std::string detail;
         if (sent > 0) {
-            detail = std::to_string(sent) + " of " + std::to_string(size) +
+            detail = std::to_string(sent) + " of " + std::to_string(data.size()) +
                      " bytes sent, with the descriptors";
         }
         return posixError(interp, error, "send channels on", name, detail.c_str());

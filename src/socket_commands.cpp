@@ -8,7 +8,6 @@
 
 #include <cerrno>
 #include <climits>
-#include <string>
 #include <sys/socket.h>
 
 namespace unix_sockets {
@@ -61,11 +60,10 @@ const OptionSpec<ConnectOptions> kConnectOptions[] = {
     {nullptr, nullptr},
 };
 
-// Why a blocking connect gave up with ETIMEDOUT (connect_state.hpp).
-std::string backlogTimeoutDetail() {
-    return "the listener's backlog stayed full for " + std::to_string(kBacklogWaitMs / 1000) +
-           " seconds; connect -async waits without blocking";
-}
+// Why a blocking connect refused to wait with EDEADLK (connect_state.hpp).
+const char* const kOwnBacklogDetail =
+    "the listener's backlog is full, and the listener is served by this thread's event loop, "
+    "which cannot accept while connect waits; connect -async waits without blocking";
 
 }  // namespace
 
@@ -121,9 +119,9 @@ int connectCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
                                          ? createConnectingMessageChannel(std::move(fd), address)
                                          : createConnectingChannel(std::move(fd), address));
     }
-    if (int error = connectWithin(fd.get(), address)) {
-        std::string detail = error == ETIMEDOUT ? backlogTimeoutDetail() : std::string();
-        return posixError(interp, error, "connect to", path, detail.c_str());
+    if (int error = connectBlocking(fd.get(), address)) {
+        return posixError(interp, error, "connect to", path,
+                          error == EDEADLK ? kOwnBacklogDetail : nullptr);
     }
     return returnChannel(interp, options.type == SOCK_SEQPACKET
                                      ? createMessageChannel(std::move(fd), SOCK_SEQPACKET)

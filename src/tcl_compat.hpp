@@ -8,6 +8,8 @@
 
 #include <tcl.h>
 
+#include <cstring>
+
 #if TCL_MAJOR_VERSION < 8 || (TCL_MAJOR_VERSION == 8 && TCL_MINOR_VERSION < 6)
 #error "unix_sockets needs Tcl 8.6 or later"
 #endif
@@ -59,6 +61,40 @@ inline bool toSystemEncoding(const char* utf, Tcl_Size length, Tcl_DString* ds) 
                                       TCL_ENCODING_PROFILE_STRICT, ds, nullptr) == TCL_OK;
 #else
     Tcl_UtfToExternalDString(nullptr, utf, length, ds);
+    return true;
+#endif
+}
+
+// Converts utf (Tcl's internal form) to encoding into ds, which it
+// initialises, as channel's output would. Tcl 9 converts under the
+// channel's -profile: with strict (its default), a character the encoding
+// cannot represent returns false with Tcl's own encoding error in interp.
+// Tcl 8.6 has no profiles: it writes a substitute, as its channels do.
+inline bool toChannelEncoding(Tcl_Interp* interp, Tcl_Channel channel, Tcl_Encoding encoding,
+                              const char* utf, Tcl_Size length, Tcl_DString* ds) {
+#if TCL_MAJOR_VERSION >= 9
+    struct Profile {
+        const char* name;
+        int flags;
+    };
+    static const Profile kProfiles[] = {
+        {"strict", TCL_ENCODING_PROFILE_STRICT},
+        {"tcl8", TCL_ENCODING_PROFILE_TCL8},
+        {"replace", TCL_ENCODING_PROFILE_REPLACE},
+    };
+    Tcl_DString name;
+    Tcl_DStringInit(&name);
+    Tcl_GetChannelOption(nullptr, channel, "-profile", &name);
+    int flags = TCL_ENCODING_PROFILE_STRICT;
+    for (const Profile& profile : kProfiles) {
+        if (std::strcmp(Tcl_DStringValue(&name), profile.name) == 0) flags = profile.flags;
+    }
+    Tcl_DStringFree(&name);
+    return Tcl_UtfToExternalDStringEx(interp, encoding, utf, length, flags, ds, nullptr) == TCL_OK;
+#else
+    (void)interp;
+    (void)channel;
+    Tcl_UtfToExternalDString(encoding, utf, length, ds);
     return true;
 #endif
 }
