@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The raw baseline of `make bench`: the same workloads as bench/run.tcl,
 // with plain AF_UNIX sockets and blocking read/write (send/recv for
 // datagrams, epoll for the fan-in server), no Tcl; and the fan-in client

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Benchmarks of unix_sockets against Tcl's own TCP sockets and a raw C
 # baseline, in one run. `make bench` builds and runs it; by hand:
 #

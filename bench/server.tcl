@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # The server side of bench/run.tcl, in a tclsh of its own so that client and
 # server are two processes, as they are in real use.
 #

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Prints what the build needs to know about the Tcl that runs this script,
 # one "key value" line each: its version, its tclConfig.sh, its auto_path.
 set version [info tclversion]

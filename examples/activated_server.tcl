@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # A line server that systemd starts when its socket is first used (socket
 # activation), and that tells systemd when it is ready, how it is doing,
 # and when it stops. Each line a client sends comes back upper-cased after

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # The seed's client, verbatim after the package require: it sends a line,
 # waits for the response and prints it.
 package require unix_sockets

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # A control socket that only its own user may use, whatever the file's mode.
 #
 # Usage: tclsh control_socket.tcl path

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Lists the containers of a Docker daemon (or podman's Docker-compatible
 # service) through the Docker Engine API, as "docker ps -a" does: HTTP with
 # Tcl's own http package, over the daemon's Unix socket.

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Logs to a datagram socket the way programs log to syslog: one datagram per
 # line, in the syslog format rsyslog and journald read on /dev/log.
 #

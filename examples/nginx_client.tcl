@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # An HTTP client for a web server that listens on a Unix socket, such as
 # nginx with "listen unix:/run/nginx/app.sock;": it fetches each resource
 # in turn over one kept-alive connection, with Tcl's own http package, and

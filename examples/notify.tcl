@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Tells the service manager (systemd) how this service is doing, as
 # sd_notify(3) does: one datagram of KEY=VALUE lines to $NOTIFY_SOCKET,
 # sent by unix_sockets::systemd::notify.

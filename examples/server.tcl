@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # The seed's echo server, verbatim after the package require: it echoes the
 # first line each client sends, then closes the connection.
 package require unix_sockets

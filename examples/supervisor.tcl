@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # A supervisor that accepts connections and hands each one to a worker
 # process, which then talks to the client directly.
 #

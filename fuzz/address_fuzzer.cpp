@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Fuzz target: addresses (src/address.cpp).
 //
 // Feeds UnixAddress::fromObj every kind of value a script can pass as a

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Fuzz target: received control messages (src/fd_passing.cpp).
 //
 // Feeds keepReceived, the part of receiveWithDescriptors after recvmsg,

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // What the fuzz targets share: one Tcl interpreter for the whole run and
 // Tcl values made from fuzz input the ways a script or the system can make
 // them.

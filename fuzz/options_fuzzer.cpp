@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Fuzz target: option values and option lists (src/arguments.cpp).
 //
 // Each input picks one parser of a value scripts pass — -permissions,

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Fuzz target: the environment unix_sockets::systemd reads
 // (library/systemd.tcl): LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES as
 // listen reads them, and NOTIFY_SOCKET as notify reads it.
@@ -30,7 +31,7 @@ namespace {
 
 const char kSetup[] = R"tcl(
     # Stands in for the package: notify only needs its datagram command.
-    package provide unix_sockets 1.0
+    package provide unix_sockets )tcl" UNIX_SOCKETS_VERSION R"tcl(
     namespace eval unix_sockets {}
     proc unix_sockets::datagram {option address} {
         set ::fuzzAddress $address

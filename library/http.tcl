@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # unix_sockets::http -- Tcl's own http package over Unix domain sockets.
 #
 # Most daemons with a Unix socket (Docker, podman, snapd, an nginx with
@@ -21,7 +22,7 @@
 # host (or "localhost") as Host:.
 
 package require Tcl 8.6-
-package require unix_sockets 1.0
+package require unix_sockets
 package require http 2.9-
 
 namespace eval unix_sockets::http {
@@ -177,4 +178,6 @@ proc unix_sockets::http::geturl {path url args} {
 
 ::http::register $::unix_sockets::http::scheme 80 ::unix_sockets::http::socket
 
-package provide unix_sockets::http 1.0
+# A helper of the package, of the package's version: pkgIndex.tcl installs
+# both together, so the version is written once, in the build.
+package provide unix_sockets::http [package present unix_sockets]

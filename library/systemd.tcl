@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # unix_sockets::systemd -- a Tcl service under systemd: the sockets systemd
 # opened for it (socket activation) and the state it reports (notify).
 #
@@ -15,7 +16,7 @@
 # can stand in for the service manager.
 
 package require Tcl 8.6-
-package require unix_sockets 1.0
+package require unix_sockets
 
 namespace eval unix_sockets::systemd {
     # The first inherited descriptor (SD_LISTEN_FDS_START): 0, 1 and 2 stay
@@ -230,4 +231,5 @@ proc unix_sockets::systemd::Send {value state} {
     }
 }
 
-package provide unix_sockets::systemd 1.0
+# A helper of the package, of the package's version (see http.tcl).
+package provide unix_sockets::systemd [package present unix_sockets]

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 """A python3 client of the soak (soak/run.tcl): the conversations of
 soak/client.tcl, in the same formats and with the same three endings, but
 one at a time with blocking sockets, and written against Python's socket

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # A client of the soak (soak/run.tcl): one event-driven process keeping
 # CONNECTIONS conversations of each type (stream, seqpacket, datagram) going
 # at once against soak/server.tcl until SECONDS have passed, then finishing

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # The soak: one event-driven server (soak/server.tcl) serving stream,
 # seqpacket and datagram sockets at once, many client processes
 # (soak/client.tcl, and soak/client.py for python3) talking to it for a

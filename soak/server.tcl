@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # The server of the soak (soak/run.tcl): one event-driven process serving a
 # stream listener, a seqpacket listener and a datagram socket at once, as a
 # daemon would, with every channel non-blocking.

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // UnixAddress: a Unix socket address, a filesystem path or a Linux abstract
 // name, together with its length.
 //

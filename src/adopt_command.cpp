@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The adopt command: a channel for a socket this process inherited from its
 // parent (systemd socket activation, inetd) instead of making it.
 //

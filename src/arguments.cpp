@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 #include "arguments.hpp"
 
 #include <cerrno>

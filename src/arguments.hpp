@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Argument parsing shared by every command: option tables, the values of
 // options several commands take, and paths to addresses.
 #pragma once

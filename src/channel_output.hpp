@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The bytes a channel's output makes of a script's text, for a command that
 // writes past Tcl's buffers (sendchannels) but must write what puts would.
 #pragma once

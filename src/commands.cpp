@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The package's commands, by name: each family's ...Cmd lives in a file of
 // its own (socket_commands.cpp: listen and connect; adopt_command.cpp:
 // adopt).

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // ConnectState: a connection being made by `connect -async`, for a channel
 // driver to embed; and the wait of a blocking connect.
 //

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Peer credentials on Linux: SO_PEERCRED.
 //
 // The package is built for Linux only (CMakeLists.txt). Elsewhere this file

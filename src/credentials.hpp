@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Peer credentials: who is at the other end of a connected Unix socket.
 #pragma once
 

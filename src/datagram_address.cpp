@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Datagram addressing: where a datagram channel's messages go (its
 // connected peer, or -remote) and where the one being read came from
 // (-peer).

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Readiness of descriptors, for the channel drivers and the listener.
 //
 // Tcl 9's notifier watches any descriptor (epoll on Linux). Tcl 8.6's

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // SCM_RIGHTS out and in, and the queue of what came in.
 #include "fd_passing.hpp"
 

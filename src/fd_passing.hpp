@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Descriptor passing: SCM_RIGHTS out and in.
 //
 // Out: sendWithDescriptors sends bytes with descriptors attached. In: every

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The descriptors this process's unix_sockets channels own, by number.
 //
 // adopt must refuse a descriptor that one of our channels already owns: two

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The held socket channel type (held_socket.hpp): a descriptor, a name, and
 // a close that only closes.
 #include "held_socket.hpp"

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // A channel that only holds a socket: for a received socket Tcl can neither
 // serve nor wrap safely, a listening socket of another family (TCP, say).
 #pragma once

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Package entry point: stubs, commands, package provide; nothing else.
 #include "commands.hpp"
 #include "event_source.hpp"

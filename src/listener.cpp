@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The listener channel type.
 //
 // A Listener is shared, by reference count, between its channel, the

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Listening sockets: creating the socket file, accepting connections, and
 // removing the file again when the listener closes.
 #pragma once

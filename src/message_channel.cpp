@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The message socket channel type (seqpacket and datagram sockets).
 //
 // Tcl's channels know bytes, not messages: the driver keeps the boundaries.

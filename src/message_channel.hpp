@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The channel driver of message sockets: seqpacket (connected, reliable,
 // ordered messages) and datagram sockets. One flush sends one message and
 // one read returns one message, never split, merged or truncated.

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Output of message channels: one message per flush, and the queue of a
 // non-blocking channel.
 //

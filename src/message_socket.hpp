@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // MessageSocket: the state of a message channel (seqpacket or datagram),
 // private to the files of the message driver:
 //

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The commands of descriptor passing: sendchannels and recvchannels.
 //
 // A channel can carry descriptors if it is a connected socket channel of

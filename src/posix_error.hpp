@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The one place that turns an errno into a Tcl error.
 //
 // Drivers and helpers report failures as errno values; only the command that

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The listeners this thread's event loop accepts for, by the address a
 // client names to reach them.
 //

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // SocketChannel: the core every connected socket channel driver embeds.
 //
 // The stream driver (stream_channel.cpp) and the message driver

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The commands of connection sockets: listen and connect.
 #include "arguments.hpp"
 #include "commands.hpp"

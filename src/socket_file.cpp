@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Making, replacing and removing socket files.
 //
 // Replacing a live socket is where a failure hurts: once the old file is

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The socket file of a socket bound to a filesystem path: making room for it,
 // giving it its owner, group and mode, and removing it again only while it is
 // still the one we made. Every socket type that binds a path shares this.

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // Socket calls in a channel's blocking mode, whatever the open file's flags.
 //
 // A socket's O_NONBLOCK flag belongs to the open file, which every process

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The read-only channel options every socket channel type answers
 // (-peername, -sockname, -peercred, -error), and the table lookup behind
 // getOptionProc.

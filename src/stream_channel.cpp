@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The stream socket channel type.
 //
 // One StreamSocket per channel, owned by the channel: created with it in

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The channel driver of connected stream sockets: what connect returns and
 // what a listener hands to its accept handler.
 #pragma once

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The only place that knows Tcl 8.6 from Tcl 9.
 //
 // The rest of the package is written against one vocabulary: Tcl_Size for

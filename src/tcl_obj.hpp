@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // ObjRef: holds one reference to a Tcl_Obj for as long as it lives.
 #pragma once
 

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // UniqueFd: the one owner of a descriptor until it is handed to a channel.
 //
 // Every descriptor this package opens lives in a UniqueFd from the system call

@@ -1,3 +1,4 @@
+// Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // A test helper preloaded (LD_PRELOAD) into a child tclsh: it makes chosen
 // system calls fail, so that tests reach the failure paths a healthy system
 // never takes (a listen that fails after it has already changed something).

@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Shared setup for every tests/*.test file. Each file runs in a tclsh of its
 # own (ctest starts one per file) and ends with [finish], which exits
 # non-zero when a test failed or none ran.
@@ -164,6 +165,21 @@ proc wait {varName {ms 5000}} {
 # The path of the interpreter running the tests, for child processes.
 proc tclsh {} {
     return [info nameofexecutable]
+}
+
+# The top of the source tree, and the project's version, which is written
+# once, in its CMakeLists.txt (project(unix_sockets VERSION ...)).
+proc sourceDir {} {
+    return [file dirname [file dirname [file normalize [info script]]]]
+}
+proc projectVersion {} {
+    set f [open [file join [sourceDir] CMakeLists.txt]]
+    set text [read $f]
+    close $f
+    if {![regexp {project\(unix_sockets VERSION ([0-9.]+)} $text -> version]} {
+        error "no project version in CMakeLists.txt"
+    }
+    return $version
 }
 
 # A command line, as a list, that runs a Tcl script file in a child tclsh
