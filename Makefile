@@ -1,3 +1,4 @@
+# Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 # Thin wrapper around CMake and CTest. Every target takes TCLSH=/path/to/tclsh
 # to build for another Tcl (default: the tclsh on PATH); each Tcl version
 # builds in a directory of its own under build/.
@@ -18,6 +19,13 @@
 #                  (bench/run.tcl; BENCH_FLAGS="-repeat 5 -cpu one" and so on)
 #   make soak      build, then run soak/run.tcl: one server, many clients, for
 #                  SOAK_SECONDS (default 60; SOAK_SEED=N replays a run's choices)
+#   make dist      write unix_sockets-VERSION.tar.gz and its .sha256 (DISTDIR,
+#                  default the top of the tree) from the committed tree
+#   make distcheck make dist twice (the same bytes), unpack it in a temporary
+#                  directory, run make demo and make test there, build the
+#                  Debian package from it
+#
+# The version is written once, in CMakeLists.txt's project().
 
 TCLSH ?= tclsh
 TCL_VERSION := $(shell echo 'puts [info tclversion]' | $(TCLSH) 2>/dev/null)
@@ -26,6 +34,8 @@ PREFIX ?=
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 FUZZ_SECONDS ?= 15
+VERSION := $(shell awk '/^project.unix_sockets VERSION / {print $$3}' CMakeLists.txt)
+DISTDIR ?= $(CURDIR)
 
 configure_flags = -DTCLSH=$(shell command -v $(TCLSH)) $(if $(PREFIX),-DCMAKE_INSTALL_PREFIX=$(PREFIX)) $(CMAKE_FLAGS)
 
@@ -71,6 +81,13 @@ soak: build
 bench: build
 	cmake --build $(BUILD) --target bench_raw
 	@$(TCLSH) bench/run.tcl $(BUILD) $(BENCH_FLAGS)
+
+.PHONY: dist distcheck
+dist:
+	@scripts/dist $(VERSION) $(DISTDIR)
+
+distcheck:
+	@scripts/distcheck $(VERSION) $(TCLSH)
 
 clean:
 	rm -rf build
