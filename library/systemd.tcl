@@ -117,34 +117,56 @@ proc unix_sockets::systemd::Descriptors {} {
     return [list $count $names]
 }
 
-# Adopts each descriptor; handlerWords is {} or {accept_handler}. If one
-# cannot be adopted, the channels made so far are closed and adopt's error
-# is passed on: the caller holds either all the sockets or none.
+# Adopts each descriptor; handlerWords is {} or {accept_handler}. First
+# every descriptor is checked (adopt -check, which changes nothing): one
+# that cannot be taken (an Internet datagram socket, for which Tcl has no
+# channel type; a listener with no handler; a descriptor that is not open)
+# fails the call with adopt's error after its name, and no descriptor has
+# been taken or closed. Only then is each adopted. If one fails even so,
+# the channels made so far are closed: the caller holds either all the
+# sockets or none.
 proc unix_sockets::systemd::Adopt {descriptors handlerWords} {
     variable firstDescriptor
     lassign $descriptors count names
+    set plan {}
+    for {set i 0} {$i < $count} {incr i} {
+        set fd [expr {$firstDescriptor + $i}]
+        # "unknown" is what sd_listen_fds_with_names calls a socket
+        # without a name.
+        set name unknown
+        if {[llength $names]} {
+            set name [lindex $names $i]
+        }
+        set handler {}
+        if {[llength $handlerWords]} {
+            # adopt takes a handler only for a listening socket, and refuses
+            # any other with EINVAL: then it is a datagram socket or a
+            # connection, taken without.
+            set handler [list {*}[lindex $handlerWords 0] $name]
+            try {
+                unix_sockets::adopt -check $fd $handler
+            } trap {POSIX EINVAL} {} {
+                set handler {}
+            } on error {message options} {
+                Refuse $name $message $options
+            }
+        }
+        if {$handler eq ""} {
+            try {
+                unix_sockets::adopt -check $fd
+            } on error {message options} {
+                Refuse $name $message $options
+            }
+        }
+        lappend plan $fd $name $handler
+    }
     set sockets {}
     set adopted {}
     try {
-        for {set i 0} {$i < $count} {incr i} {
-            set fd [expr {$firstDescriptor + $i}]
-            # "unknown" is what sd_listen_fds_with_names calls a socket
-            # without a name.
-            set name unknown
-            if {[llength $names]} {
-                set name [lindex $names $i]
-            }
-            set chan ""
-            if {[llength $handlerWords]} {
-                set handler [list {*}[lindex $handlerWords 0] $name]
-                # adopt takes a handler only for a listening socket, and
-                # refuses any other with EINVAL, leaving it as it was: then
-                # it is a datagram socket or a connection, taken without.
-                try {
-                    set chan [unix_sockets::adopt $fd $handler]
-                } trap {POSIX EINVAL} {} {}
-            }
-            if {$chan eq ""} {
+        foreach {fd name handler} $plan {
+            if {$handler ne ""} {
+                set chan [unix_sockets::adopt $fd $handler]
+            } else {
                 set chan [unix_sockets::adopt $fd]
             }
             lappend adopted $chan
@@ -157,6 +179,13 @@ proc unix_sockets::systemd::Adopt {descriptors handlerWords} {
         return -options $options $message
     }
     return $sockets
+}
+
+# Fails the call for the socket named name, with adopt's message after the
+# name and adopt's errorCode.
+proc unix_sockets::systemd::Refuse {name message options} {
+    return -code error -errorcode [dict get $options -errorcode] \
+        "socket \"$name\" from systemd: $message"
 }
 
 # unix_sockets::systemd::notify ?-unset? ?--? state

@@ -9,7 +9,9 @@
 // takes its place.
 #include "arguments.hpp"
 #include "commands.hpp"
+#include "event_source.hpp"
 #include "fd_registry.hpp"
+#include "inet_socket.hpp"
 #include "listener.hpp"
 #include "message_channel.hpp"
 #include "stream_channel.hpp"
@@ -17,6 +19,8 @@
 
 #include <cerrno>
 #include <climits>
+#include <cstdint>
+#include <cstring>
 #include <fcntl.h>
 #include <string>
 #include <sys/socket.h>
@@ -42,7 +46,22 @@ struct Verdict {
     std::string detail;
     bool listening = false;
     int type = SOCK_STREAM;  // SO_TYPE: what a connected one becomes
+    bool internet = false;   // a TCP socket (inet_socket.hpp)
 };
+
+// What adopt -check answers for a verdict: what the channel would be.
+const char* kindName(const Verdict& verdict) {
+    if (verdict.internet) return verdict.listening ? "tcp_listener" : "tcp";
+    if (verdict.listening) return "listener";
+    switch (verdict.type) {
+    case SOCK_SEQPACKET:
+        return "seqpacket";
+    case SOCK_DGRAM:
+        return "datagram";
+    default:
+        return "stream";
+    }
+}
 
 // Reads what fd is (fstat, then SO_DOMAIN, SO_TYPE, SO_ACCEPTCONN) without
 // changing it, and says whether it can be adopted with or without a handler.
@@ -54,8 +73,17 @@ Verdict examine(int fd, bool withHandler) {
     int type = 0;
     int listening = 0;
     if (int error = socketOption(fd, SO_DOMAIN, &domain)) return {error, "reading its domain"};
-    if (domain != AF_UNIX) return {EAFNOSUPPORT, "not a Unix domain socket"};
+    const bool internet = isInternetDomain(domain);
+    if (domain != AF_UNIX && !internet) {
+        return {EAFNOSUPPORT, "neither a Unix domain socket nor an Internet one"};
+    }
     if (int error = socketOption(fd, SO_TYPE, &type)) return {error, "reading its type"};
+    if (internet && type != SOCK_STREAM) {
+        // UDP and the like: Tcl has no channel to make of them.
+        return {EAFNOSUPPORT, type == SOCK_DGRAM
+                                  ? "an Internet datagram socket: Tcl has no channel type for it"
+                                  : "an Internet socket that is not a stream"};
+    }
     if (type != SOCK_STREAM && type != SOCK_SEQPACKET && type != SOCK_DGRAM) {
         return {ESOCKTNOSUPPORT, ""};
     }
@@ -71,12 +99,56 @@ Verdict examine(int fd, bool withHandler) {
     if (!listening && withHandler) {
         return {EINVAL, "not a listening socket: adopt a connected one without an accept handler"};
     }
-    return {0, "", listening != 0, type};
+    if (internet && !listening) {
+        // Tcl's TCP channel of a socket that is not connected could only
+        // ever fail.
+        sockaddr_storage peer{};
+        socklen_t length = sizeof(peer);
+        if (::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &length) != 0) {
+            return {errno, "a TCP socket neither listening nor connected"};
+        }
+    }
+    return {0, "", listening != 0, type, internet};
+}
+
+// The channel of interp, other than a standard one, whose descriptor fd is,
+// or nullptr. Channels of this package are in the descriptor registry
+// (fd_registry.hpp), in every interpreter and thread; this finds Tcl's own
+// (a socket -server, an open file) where adopt can see them. The standard
+// channels are left out: adopt moves a socket off their numbers.
+Tcl_Channel channelOf(Tcl_Interp* interp, int fd) {
+    if (Tcl_GetChannelNamesEx(interp, nullptr) != TCL_OK) return nullptr;
+    ObjRef names(Tcl_GetObjResult(interp));
+    Tcl_ResetResult(interp);
+    Tcl_Size count = 0;
+    Tcl_Obj** elements = nullptr;
+    if (Tcl_ListObjGetElements(nullptr, names.get(), &count, &elements) != TCL_OK) return nullptr;
+    for (Tcl_Size i = 0; i < count; ++i) {
+        Tcl_Channel channel = Tcl_GetChannel(interp, Tcl_GetString(elements[i]), nullptr);
+        if (channel == nullptr) continue;
+        if (channel == Tcl_GetStdChannel(TCL_STDIN) || channel == Tcl_GetStdChannel(TCL_STDOUT) ||
+            channel == Tcl_GetStdChannel(TCL_STDERR)) {
+            continue;
+        }
+        for (int direction : {TCL_READABLE, TCL_WRITABLE}) {
+            void* handle = nullptr;
+            if (Tcl_GetChannelHandle(channel, direction, &handle) == TCL_OK &&
+                static_cast<int>(reinterpret_cast<intptr_t>(handle)) == fd) {
+                return channel;
+            }
+        }
+    }
+    return nullptr;
 }
 
 // The name an adopted listener goes by in its messages: its address, as
-// listen's goes by its path; the descriptor number if it has none.
-ObjRef listenerName(int fd, Tcl_Obj* number) {
+// listen's goes by its path (host:port for TCP); the descriptor number if
+// it has none.
+ObjRef listenerName(int fd, bool internet, Tcl_Obj* number) {
+    if (internet) {
+        std::string name = inetSocketName(fd);
+        return ObjRef(name.empty() ? number : Tcl_NewStringObj(name.c_str(), -1));
+    }
     UnixAddress address;
     if (localAddress(fd, address) == 0 && address.kind() != UnixAddress::Kind::Unnamed) {
         return ObjRef(address.toObj());
@@ -86,14 +158,18 @@ ObjRef listenerName(int fd, Tcl_Obj* number) {
 
 }  // namespace
 
-// unix_sockets::adopt fd ?accept_handler?
+// unix_sockets::adopt ?-check? fd ?accept_handler?
 int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
-    if (objc != 2 && objc != 3) {
-        Tcl_WrongNumArgs(interp, 1, objv, "fd ?accept_handler?");
+    // -check, only as the first word: a descriptor is never written with a
+    // dash, so there is nothing to end options with.
+    const bool check = objc >= 2 && std::strcmp(Tcl_GetString(objv[1]), "-check") == 0;
+    const int first = check ? 2 : 1;
+    if (objc - first != 1 && objc - first != 2) {
+        Tcl_WrongNumArgs(interp, 1, objv, "?-check? fd ?accept_handler?");
         return TCL_ERROR;
     }
-    Tcl_Obj* number = objv[1];
-    Tcl_Obj* handler = objc == 3 ? objv[2] : nullptr;
+    Tcl_Obj* number = objv[first];
+    Tcl_Obj* handler = objc - first == 2 ? objv[first + 1] : nullptr;
 
     unsigned long value = 0;
     if (!parseDigits(Tcl_GetString(number), 10, INT_MAX, &value)) {
@@ -108,6 +184,25 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     Verdict verdict = examine(given, handler != nullptr);
     if (verdict.error != 0) {
         return posixError(interp, verdict.error, kAction, number, verdict.detail.c_str());
+    }
+    // Two channels on one descriptor would both close it: one of Tcl's
+    // channels in this interpreter may have it (a socket -server, a file).
+    if (Tcl_Channel holder = channelOf(interp, given)) {
+        std::string detail = std::string("it is the descriptor of ") + Tcl_GetChannelName(holder);
+        return posixError(interp, EBUSY, kAction, number, detail.c_str());
+    }
+    if (check) {
+        // What it would become, and nothing changed. Whether a channel of
+        // ours owns it already is part of the answer, as for adopt.
+        std::string owner;
+        if (!claimDescriptor(given, &owner)) {
+            std::string detail = owner.empty() ? "another adopt is taking it"
+                                               : "it is the descriptor of " + owner;
+            return posixError(interp, EBUSY, kAction, number, detail.c_str());
+        }
+        unclaimDescriptor(given);
+        Tcl_SetObjResult(interp, Tcl_NewStringObj(kindName(verdict), -1));
+        return TCL_OK;
     }
     // Two channels on one descriptor would both close it. The claim also
     // keeps another thread's adopt of the same number out until the channel
@@ -174,12 +269,28 @@ int adoptCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]) {
     }
 
     if (verdict.listening) {
-        ObjRef name = listenerName(fd, number);
+        ObjRef name = listenerName(fd, verdict.internet, number);
         ListenFailure failure;
-        Tcl_Channel channel = adoptListener(interp, fd, name.get(), handler, failure);
+        Tcl_Channel channel =
+            adoptListener(interp, fd, name.get(), handler, verdict.internet, failure);
         if (channel == nullptr) return refuse(failure.error, failure.detail.c_str());
         moved.release();  // the listener's
         return taken(channel);
+    }
+    if (verdict.internet) {
+        // One of Tcl's TCP channels, on a number its notifier can watch
+        // (Tcl 8.6: below FD_SETSIZE); the original then closes, as the
+        // adopted descriptor is ours to close.
+        UniqueFd low;
+        if (int error = copyForTclNotifier(fd, &low)) {
+            return refuse(error, "no descriptor below 1024 is left for Tcl 8.6's event loop");
+        }
+        // Tcl's channel is not one of ours: no claim stays on its number,
+        // and none on one about to close (another thread may claim it once
+        // it is free).
+        unclaimDescriptor(fd);
+        UniqueFd original = moved ? std::move(moved) : UniqueFd(fd);
+        return taken(makeTcpChannel(low ? std::move(low) : std::move(original)));
     }
     // A connected channel starts blocking, as connect's does, and its mode
     // never touches the descriptor's flags, which the parent shares

@@ -13,6 +13,7 @@
 #include "event_source.hpp"
 #include "message_channel.hpp"
 #include "fd_registry.hpp"
+#include "inet_socket.hpp"
 #include "posix_error.hpp"
 #include "served_listeners.hpp"
 #include "socket_io.hpp"
@@ -72,6 +73,10 @@ struct Listener {
     // (made or adopted), for served_listeners.hpp.
     ServedAddress served;
     bool servedKnown = false;
+    // A TCP listener (systemd's ListenStream=8080, inet_socket.hpp): its
+    // connections become Tcl's own TCP channels. No Unix connect reaches
+    // it, so it is not among the served listeners.
+    bool internet = false;
 };
 
 void release(Listener* l) {
@@ -118,7 +123,9 @@ void setWatch(Listener* l, Watch next) {
     // Watched (or paused, which resumes here), it is this thread's event
     // loop that accepts for it: a blocking connect in this thread must not
     // wait for it (served_listeners.hpp).
-    if (next == Watch::Off) {
+    if (l->internet) {
+        // No Unix connect can name it.
+    } else if (next == Watch::Off) {
         stopServing(l);
     } else {
         if (!l->servedKnown) {
@@ -191,18 +198,37 @@ void acceptFailed(Listener* l, int error) {
     reportPause(l, error, "accept a connection on");
 }
 
-// Hands a new connection to the accept handler.
-void dispatch(Listener* l, UniqueFd connection) {
-    Tcl_Interp* interp = l->interp;
+// The channel of a new connection: one of Tcl's TCP channels for a TCP
+// listener, else one of ours. nullptr, the connection closed, when a TCP
+// connection finds no number Tcl 8.6's notifier can watch: accepting then
+// pauses, as when the process runs out of descriptors.
+Tcl_Channel connectionChannel(Listener* l, UniqueFd connection) {
+    if (l->internet) {
+        UniqueFd low;
+        if (int error = copyForTclNotifier(connection.get(), &low)) {
+            setWatch(l, Watch::Paused);
+            reportPause(l, error, "hand a connection to Tcl's event loop from");
+            return nullptr;
+        }
+        return makeTcpChannel(low ? std::move(low) : std::move(connection));
+    }
     // A seqpacket connection keeps its message boundaries. Its type is read
     // from the socket, so that a listener of either type is served alike,
     // however it was made.
     int type = SOCK_STREAM;
     socklen_t typeLength = sizeof(type);
     (void)::getsockopt(connection.get(), SOL_SOCKET, SO_TYPE, &type, &typeLength);
-    Tcl_Channel channel = type == SOCK_SEQPACKET
-                              ? createMessageChannel(std::move(connection), SOCK_SEQPACKET)
-                              : createStreamChannel(std::move(connection));
+    return type == SOCK_SEQPACKET ? createMessageChannel(std::move(connection), SOCK_SEQPACKET)
+                                  : createStreamChannel(std::move(connection));
+}
+
+// Hands a new connection to the accept handler.
+void dispatch(Listener* l, UniqueFd connection) {
+    Tcl_Interp* interp = l->interp;
+    Tcl_Channel channel = connectionChannel(l, std::move(connection));
+    if (channel == nullptr) return;
+    // Accepted and handed over: a later exhaustion is news again.
+    l->exhaustionReported = false;
     Tcl_RegisterChannel(interp, channel);
     // A reference of our own, since the handler may close the channel.
     Tcl_RegisterChannel(nullptr, channel);
@@ -238,7 +264,6 @@ void acceptReady(void* clientData, int) {
             if (errno != EAGAIN && errno != EWOULDBLOCK) acceptFailed(l, errno);
             break;
         }
-        l->exhaustionReported = false;
         // Draining: the connection closes as it goes out of scope.
         if (l->mode == Mode::Serving) dispatch(l, std::move(connection));
     }
@@ -298,11 +323,20 @@ const ReadOnlyOption kOptions[] = {
     {nullptr, nullptr},
 };
 
+// A TCP listener's address is an Internet one, as Tcl's own server socket
+// gives it; it has no -peercred even by name.
+const ReadOnlyOption kInternetOptions[] = {
+    {"-sockname", readInetSockname},
+    {"-error", readError},
+    {nullptr, nullptr},
+};
+
 int getOptionProc(void* instanceData, Tcl_Interp* interp, const char* optionName,
                   Tcl_DString* result) {
     Listener* l = self(instanceData);
     OptionSource source{l->fd.get(), nullptr};
-    return getTableOption(kOptions, source, l->channel, interp, optionName, result);
+    return getTableOption(l->internet ? kInternetOptions : kOptions, source, l->channel, interp,
+                          optionName, result);
 }
 
 const Tcl_ChannelType* listenerChannelType() {
@@ -330,10 +364,11 @@ const Tcl_ChannelType* listenerChannelType() {
 // second time (recvchannels) or put back the flags of a number another
 // thread may have opened meanwhile (adopt).
 Tcl_Channel startListener(Tcl_Interp* interp, UniqueFd& fd, SocketFile& file, Tcl_Obj* name,
-                          Tcl_Obj* handler, ListenFailure& failure) {
+                          Tcl_Obj* handler, bool internet, ListenFailure& failure) {
     std::unique_ptr<Listener> made(new Listener{});
     Listener* l = made.get();
     l->fd = std::move(fd);
+    l->internet = internet;
     setWatch(l, Watch::On);
     if (l->watch != Watch::On) {
         // A listener that could never accept is a failed listen, not one
@@ -382,7 +417,7 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
     if (!bindSocket(fd.get(), options.type, address, options, listenStep, file, failure)) {
         return nullptr;
     }
-    Tcl_Channel channel = startListener(interp, fd, file, name, handler, failure);
+    Tcl_Channel channel = startListener(interp, fd, file, name, handler, false, failure);
     // A failed listener leaves no file: removed before its socket closes
     // (socket_file.hpp).
     if (channel == nullptr) file.removeIfOurs();
@@ -390,7 +425,7 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
 }
 
 Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
-                          ListenFailure& failure) {
+                          bool internet, ListenFailure& failure) {
     if (int error = prepareWatch(fd)) {
         failure = {error, watchFailureDetail(error)};
         return nullptr;
@@ -411,7 +446,7 @@ Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* ha
     // inetd): with no SocketFile made, closing removes nothing.
     UniqueFd owned(fd);
     SocketFile none;
-    Tcl_Channel channel = startListener(interp, owned, none, name, handler, failure);
+    Tcl_Channel channel = startListener(interp, owned, none, name, handler, internet, failure);
     if (channel == nullptr) {
         owned.release();  // the caller's again, open
         ::fcntl(fd, F_SETFL, statusFlags);

@@ -35,8 +35,10 @@ Tcl_Channel createListener(Tcl_Interp* interp, const UnixAddress& address, Tcl_O
 // one createListener made, except that closing it removes no file. name
 // stands for it in messages. On failure returns nullptr and fills in
 // failure; fd is then still open, the caller's, and as it was (its
-// O_NONBLOCK flag, which this sets, is put back).
+// O_NONBLOCK flag, which this sets, is put back). internet: fd is a TCP
+// listener, whose connections become Tcl's own TCP channels
+// (inet_socket.hpp).
 Tcl_Channel adoptListener(Tcl_Interp* interp, int fd, Tcl_Obj* name, Tcl_Obj* handler,
-                          ListenFailure& failure);
+                          bool internet, ListenFailure& failure);
 
 }  // namespace unix_sockets

@@ -158,7 +158,7 @@ Tcl_Channel makeChannel(Tcl_Interp* interp, UniqueFd fd, Kind kind, Tcl_Obj* han
                         ? address.toObj()
                         : Tcl_ObjPrintf("a listener received on %s", Tcl_GetString(carrierName)));
         ListenFailure failure;
-        channel = adoptListener(interp, fd.get(), name.get(), handler, failure);
+        channel = adoptListener(interp, fd.get(), name.get(), handler, false, failure);
         if (channel == nullptr) {
             posixError(interp, failure.error, "receive a listener on", carrierName,
                        failure.detail.c_str());
