@@ -4,12 +4,12 @@
 #
 #   tclsh server.tcl ?-notifier NAME? unix DIR ?OPTIONS?
 #                               listens on DIR/throughput.sock,
-#                               DIR/roundtrips.sock, DIR/connections.sock
-#                               and (-type seqpacket) DIR/seqpacket.sock;
-#                               receives on the datagram socket
-#                               DIR/datagram.sock
+#                               DIR/roundtrips.sock, DIR/connections.sock,
+#                               DIR/concurrent.sock and (-type seqpacket)
+#                               DIR/seqpacket.sock; receives on the datagram
+#                               socket DIR/datagram.sock
 #   tclsh server.tcl ?-notifier NAME? tcp DIR ?OPTIONS?
-#                               listens on three ephemeral ports of 127.0.0.1
+#                               listens on four ephemeral ports of 127.0.0.1
 #                               (DIR unused)
 #   tclsh server.tcl ?-notifier NAME? fanin unix|tcp DIR
 #                               the event-driven echo server of the fan-in
@@ -29,10 +29,10 @@
 #
 # Prints "ready ADDRESS ..." (fan-in: "ready unix:PATH" or "ready tcp:PORT",
 # as bench_raw fanin-client takes it; otherwise throughput, round trips,
-# connections, and for unix seqpacket and datagram: socket paths or port
-# numbers) once all listen, serves one connection (or datagram client) at a
-# time, and exits when its standard input closes, which happens when the
-# driver finishes or dies.
+# connections, concurrent, and for unix seqpacket and datagram: socket paths
+# or port numbers) once all listen, serves one connection (or datagram
+# client) at a time, but for the concurrent clients, and exits when its
+# standard input closes, which happens when the driver finishes or dies.
 #
 # The same procs serve both transports: everything after the accept is plain
 # Tcl channel code, so the only difference between the two runs is the
@@ -41,6 +41,9 @@
 # channel path, not the event loop (the client is sequential, so nothing
 # waits for the handler to return). Seqpacket round trips are served by the
 # same proc as stream ones: with -buffering line, one line is one message.
+# The concurrent clients meet the fan-in server's event-driven echo instead:
+# there several connections are served at once, so the server cannot block
+# on one of them.
 
 set usage "usage: server.tcl ?-notifier tcl|epoll? unix|tcp DIR ?OPTIONS?,\
            or server.tcl ?-notifier tcl|epoll? fanin unix|tcp DIR"
@@ -68,8 +71,9 @@ switch -- $notifier {
 
 lassign $argv transport dir channelOptions
 
-# The fan-in server: what a daemon with many clients is, every connection
-# non-blocking with a readable handler that echoes each line as it comes.
+# The fan-in server, and the concurrent workload's: what a daemon with many
+# clients is, every connection non-blocking with a readable handler that
+# echoes each line as it comes.
 # Both transports keep their default buffer sizes, as such a daemon would;
 # lines end in LF (Tcl's TCP sockets would send CRLF by default).
 proc fanInAccept {channel args} {
@@ -146,6 +150,9 @@ switch -- $transport {
             unix_sockets::listen $path $workload
             lappend addresses $path
         }
+        set path [file join $dir concurrent.sock]
+        unix_sockets::listen $path fanInAccept
+        lappend addresses $path
         set path [file join $dir seqpacket.sock]
         unix_sockets::listen -type seqpacket $path roundtrips
         lappend addresses $path
@@ -160,6 +167,8 @@ switch -- $transport {
             set listener [socket -server $workload -myaddr 127.0.0.1 0]
             lappend addresses [lindex [chan configure $listener -sockname] 2]
         }
+        set listener [socket -server fanInAccept -myaddr 127.0.0.1 0]
+        lappend addresses [lindex [chan configure $listener -sockname] 2]
     }
     default {
         puts stderr $usage
