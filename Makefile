@@ -14,8 +14,9 @@
 #   make fuzz      build the libFuzzer targets (fuzz/) with clang++ and run
 #                  each for FUZZ_SECONDS (default 15); fails on any finding
 #   make bench     build, then compare unix_sockets with Tcl's TCP sockets and
-#                  raw AF_UNIX sockets, unpinned, each figure the median of 9
-#                  runs (fan-in: 5) with their spread; a few minutes
+#                  raw AF_UNIX sockets: rates and the server's CPU time per
+#                  message, unpinned, each figure the median of 9 runs
+#                  (fan-in: 5) with their spread; a few minutes
 #                  (bench/run.tcl; BENCH_FLAGS="-repeat 5 -cpu one" and so on)
 #   make soak      build, then run soak/run.tcl: one server, many clients, for
 #                  SOAK_SECONDS (default 60; SOAK_SEED=N replays a run's choices)

@@ -17,9 +17,14 @@
 // sockets of both sides) exists before the fork and the server says it is
 // running (a byte on a pipe) before the clock starts, so what is timed is
 // the transport, as in the Tcl runs: the client process measures, the
-// server process answers.
+// server process answers. The client also reads the server's CPU time
+// (user + system, every thread of it) when it starts and stops the clock:
+// what the server pays for the messages, whichever process waits for the
+// other. bench/run.tcl reads its Tcl servers' the same way.
 //
-// Usage, one measurement per run, elapsed microseconds on standard output:
+// Usage, one measurement per run. Each prints the elapsed microseconds and
+// the server's CPU time over them in nanoseconds (see cpuNanos), "MICROS
+// CPU", on standard output:
 //   bench_raw throughput PATH MIB ?CPU?     send MIB MiB in 64 KiB writes,
 //                                           then read the server's one-line
 //                                           byte count
@@ -33,16 +38,28 @@
 //                                           "ping\n": the client, bound to
 //                                           PATH.client, sends to PATH; the
 //                                           server answers to the sender
+//   bench_raw concurrent PATH COUNT CLIENTS ?CPU?
+//                                           COUNT round trips in all, shared
+//                                           by CLIENTS connections doing
+//                                           ping-pong at once against an
+//                                           epoll echo server (see
+//                                           concurrentClient)
+//   bench_raw concurrent-client ADDRESS COUNT CLIENTS PID
+//                                           the same clients against a
+//                                           server already running as PID,
+//                                           at ADDRESS: unix:PATH or
+//                                           tcp:PORT (on 127.0.0.1)
 //   bench_raw fanin PATH COUNT ?CPU?        COUNT clients at once against an
 //                                           epoll echo server (see fanIn)
 //   bench_raw fanin-client ADDRESS COUNT PID
 //                                           the same clients against a
 //                                           server already running as PID,
-//                                           at ADDRESS: unix:PATH or
-//                                           tcp:PORT (on 127.0.0.1)
-// The two fan-in runs print four numbers instead of one: the microseconds of
-// the setup and of the echo round, and the server's VmRSS in KiB before and
-// after (see fanIn). Both raise their soft descriptor limit to the hard one.
+//                                           at ADDRESS as above
+// The two fan-in runs print six numbers instead of two: the microseconds of
+// the setup and of the echo round, the server's VmRSS in KiB before and
+// after, and the server's CPU nanoseconds over the setup and over the echo
+// round (see fanInClient). Both raise their soft descriptor limit to the
+// hard one.
 // CPU, if given, is the one CPU the server may run on (the client keeps the
 // affinity it was started with), as bench/run.tcl -cpu two asks.
 // Built by `cmake --build BUILD --target bench_raw` (make bench does it); not
@@ -53,6 +70,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <fstream>
 #include <netinet/in.h>
@@ -347,6 +365,58 @@ long residentKiB(pid_t pid) {
     std::exit(1);
 }
 
+// The CPU time, user + system in nanoseconds, that process pid has used in
+// all its threads (Tcl 8.6's notifier is a thread of its own): the sum of
+// the first field of each /proc/PID/task/TID/schedstat, the scheduler's
+// nanosecond count. A thread that ends between two readings takes its time
+// with it; the servers measured keep theirs. Without schedstat (a kernel
+// without CONFIG_SCHED_INFO) utime + stime of /proc/PID/stat, in clock ticks
+// of 10 ms: then only long runs give a figure.
+long long cpuNanos(pid_t pid) {
+    std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+    DIR* dir = ::opendir(tasks.c_str());
+    if (dir == nullptr) die(tasks.c_str());
+    long long total = 0;
+    bool found = true;
+    while (dirent* entry = ::readdir(dir)) {
+        if (entry->d_name[0] == '.') continue;
+        std::ifstream schedstat(tasks + "/" + entry->d_name + "/schedstat");
+        long long nanos = 0;
+        if (!(schedstat >> nanos)) {
+            found = false;
+            break;
+        }
+        total += nanos;
+    }
+    ::closedir(dir);
+    if (found) return total;
+    // "PID (COMM) STATE ..." where COMM may hold spaces: fields 14 and 15
+    // are the 12th and 13th after the closing parenthesis.
+    std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+    std::string line;
+    std::getline(stat, line);
+    size_t paren = line.rfind(')');
+    if (paren == std::string::npos) {
+        std::fprintf(stderr, "bench_raw: no CPU time for process %d\n", static_cast<int>(pid));
+        std::exit(1);
+    }
+    std::vector<std::string> fields;
+    size_t at = paren + 1;
+    while (fields.size() < 13) {
+        size_t start = line.find_first_not_of(' ', at);
+        if (start == std::string::npos) break;
+        at = line.find(' ', start);
+        fields.push_back(line.substr(start, at - start));
+        if (at == std::string::npos) break;
+    }
+    if (fields.size() < 13) {
+        std::fprintf(stderr, "bench_raw: no CPU time for process %d\n", static_cast<int>(pid));
+        std::exit(1);
+    }
+    long long ticks = std::atoll(fields[11].c_str()) + std::atoll(fields[12].c_str());
+    return ticks * (1000000000LL / ::sysconf(_SC_CLK_TCK));
+}
+
 // Where the fan-in clients connect: unix:PATH, or tcp:PORT on 127.0.0.1.
 struct Target {
     sockaddr_storage address{};
@@ -382,7 +452,8 @@ Target targetOf(const std::string& spec) {
 // connected, a line on each, then each echo read: count readable
 // connections at once for the server. Then its VmRSS, against the one read
 // before the first connect; then every connection closed. Returns "SETUP
-// ECHO BEFORE AFTER": microseconds, microseconds, KiB, KiB.
+// ECHO BEFORE AFTER SETUPCPU ECHOCPU": microseconds, microseconds, KiB, KiB,
+// and the server's CPU nanoseconds over the setup and over the echo round.
 std::string fanInClient(const Target& target, long count, pid_t server) {
     constexpr long kBatch = 500;
     static const char ping[] = "ping\n";
@@ -396,6 +467,7 @@ std::string fanInClient(const Target& target, long count, pid_t server) {
     std::vector<int> clients;
     clients.reserve(static_cast<size_t>(count));
     long before = residentKiB(server);
+    long long cpuAtStart = cpuNanos(server);
     auto start = std::chrono::steady_clock::now();
     for (long first = 0; first < count; first += kBatch) {
         long last = std::min(count, first + kBatch);
@@ -412,16 +484,98 @@ std::string fanInClient(const Target& target, long count, pid_t server) {
         for (long i = first; i < last; ++i) check(clients[i]);
     }
     auto connected = std::chrono::steady_clock::now();
+    long long cpuAtConnected = cpuNanos(server);
     for (int fd : clients) echo(fd);
     for (int fd : clients) check(fd);
     auto done = std::chrono::steady_clock::now();
+    long long cpuAtDone = cpuNanos(server);
     long after = residentKiB(server);
     for (int fd : clients) ::close(fd);
     using std::chrono::duration_cast;
     using std::chrono::microseconds;
     return std::to_string(duration_cast<microseconds>(connected - start).count()) + " " +
            std::to_string(duration_cast<microseconds>(done - connected).count()) + " " +
-           std::to_string(before) + " " + std::to_string(after);
+           std::to_string(before) + " " + std::to_string(after) + " " +
+           std::to_string(cpuAtConnected - cpuAtStart) + " " +
+           std::to_string(cpuAtDone - cpuAtConnected);
+}
+
+// clients connections doing count round trips in all against the server
+// running as process server, each its share of count in ping-pong (one
+// "ping\n" outstanding per connection), all at once: the server always has
+// messages waiting, so its CPU per message bounds the rate rather than the
+// wake-up of an idle process. One thread drives every connection with
+// epoll, so the client costs little per message beside the server. Each
+// connection first makes one round trip untimed (the server has accepted
+// and set it up); then the clock and the server's CPU time run from the
+// first ping to the last echo. Returns "MICROS CPU": microseconds, and the
+// server's CPU nanoseconds over them.
+std::string concurrentClient(const Target& target, long count, long clients, pid_t server) {
+    static const char ping[] = "ping\n";
+    std::vector<int> fds;
+    for (long i = 0; i < clients; ++i) {
+        int fd = ::socket(target.address.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0) die("socket");
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&target.address), target.length) !=
+            0) {
+            die("connect");
+        }
+        fds.push_back(fd);
+    }
+    auto bad = []() {
+        std::fprintf(stderr, "bench_raw: a concurrent client got a bad echo (did the server die?)\n");
+        std::exit(1);
+    };
+    for (int fd : fds) writeAll(fd, ping, sizeof ping - 1);
+    for (int fd : fds) {
+        if (readLine(fd) != "ping") bad();
+    }
+
+    int epoll = ::epoll_create1(EPOLL_CLOEXEC);
+    if (epoll < 0) die("epoll_create1");
+    // Per connection: the round trips it still owes, and what it has read of
+    // the current echo (a stream may cut a line anywhere).
+    std::vector<long> left(static_cast<size_t>(clients), count / clients);
+    std::vector<std::string> partial(static_cast<size_t>(clients));
+    for (long i = 0; i < clients; ++i) {
+        epoll_event event{};
+        event.events = EPOLLIN;
+        event.data.u64 = static_cast<uint64_t>(i);
+        if (::epoll_ctl(epoll, EPOLL_CTL_ADD, fds[i], &event) != 0) die("epoll_ctl");
+    }
+    long long cpuAtStart = cpuNanos(server);
+    auto start = std::chrono::steady_clock::now();
+    for (int fd : fds) writeAll(fd, ping, sizeof ping - 1);
+    epoll_event events[256];
+    char buf[256];
+    for (long busy = clients; busy > 0;) {
+        int ready = ::epoll_wait(epoll, events, 256, -1);
+        if (ready < 0) {
+            if (errno == EINTR) continue;
+            die("epoll_wait");
+        }
+        for (int e = 0; e < ready; ++e) {
+            size_t i = static_cast<size_t>(events[e].data.u64);
+            ssize_t got = readSome(fds[i], buf, sizeof buf);
+            if (got == 0) bad();
+            partial[i].append(buf, static_cast<size_t>(got));
+            if (partial[i].back() != '\n') continue;
+            if (partial[i] != "ping\n") bad();
+            partial[i].clear();
+            if (--left[i] > 0) {
+                writeAll(fds[i], ping, sizeof ping - 1);
+            } else {
+                --busy;
+            }
+        }
+    }
+    auto elapsed = std::chrono::steady_clock::now() - start;
+    long long cpu = cpuNanos(server) - cpuAtStart;
+    ::close(epoll);
+    for (int fd : fds) ::close(fd);
+    return std::to_string(
+               std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()) +
+           " " + std::to_string(cpu);
 }
 
 }  // namespace
@@ -429,26 +583,45 @@ std::string fanInClient(const Target& target, long count, pid_t server) {
 int usage(const char* program) {
     std::fprintf(stderr,
                  "usage: %s throughput|roundtrips|connections|seqpacket|datagram|fanin PATH N "
-                 "?CPU?\n       %s fanin-client unix:PATH|tcp:PORT N PID\n",
-                 program, program);
+                 "?CPU?\n       %s concurrent PATH N CLIENTS ?CPU?\n"
+                 "       %s fanin-client unix:PATH|tcp:PORT N PID\n"
+                 "       %s concurrent-client unix:PATH|tcp:PORT N CLIENTS PID\n",
+                 program, program, program, program);
     return 2;
 }
 
 int main(int argc, char** argv) {
-    if (argc != 4 && argc != 5) return usage(argv[0]);
+    if (argc < 4) return usage(argv[0]);
     std::string workload = argv[1];
     const char* path = argv[2];
     long n = std::strtol(argv[3], nullptr, 10);
     if (n <= 0) return usage(argv[0]);
+    // concurrent's CLIENTS comes before the optional CPU.
+    long clients = 0;
+    int optional = 4;
+    if (workload == "concurrent" || workload == "concurrent-client") {
+        if (argc < 5) return usage(argv[0]);
+        clients = std::strtol(argv[4], nullptr, 10);
+        if (clients <= 0 || n % clients != 0) {
+            std::fprintf(stderr, "bench_raw: N must be a multiple of CLIENTS\n");
+            return 2;
+        }
+        optional = 5;
+    }
+    if (argc != optional && argc != optional + 1) return usage(argv[0]);
     if (workload == "fanin" || workload == "fanin-client") raiseDescriptorLimit();
-    if (workload == "fanin-client") {
-        if (argc != 5) return usage(argv[0]);
-        std::printf("%s\n", fanInClient(targetOf(path), n, std::atoi(argv[4])).c_str());
+    if (workload == "fanin-client" || workload == "concurrent-client") {
+        if (argc != optional + 1) return usage(argv[0]);
+        pid_t pid = std::atoi(argv[optional]);
+        std::printf("%s\n", workload == "fanin-client"
+                                ? fanInClient(targetOf(path), n, pid).c_str()
+                                : concurrentClient(targetOf(path), n, clients, pid).c_str());
         return 0;
     }
-    int serverCpu = argc == 5 ? std::atoi(argv[4]) : -1;
+    int serverCpu = argc == optional + 1 ? std::atoi(argv[optional]) : -1;
     if (workload != "throughput" && workload != "roundtrips" && workload != "connections" &&
-        workload != "seqpacket" && workload != "datagram" && workload != "fanin") {
+        workload != "seqpacket" && workload != "datagram" && workload != "fanin" &&
+        workload != "concurrent") {
         return usage(argv[0]);
     }
 
@@ -479,6 +652,7 @@ int main(int argc, char** argv) {
         else if (workload == "seqpacket") serveRoundTrips(listener);
         else if (workload == "datagram") serveDatagram(listener, n);
         else if (workload == "fanin") serveFanIn(listener, n);
+        else if (workload == "concurrent") serveFanIn(listener, clients);
         else serveConnections(listener, n);
         ::_exit(0);
     }
@@ -491,16 +665,21 @@ int main(int argc, char** argv) {
     }
     ::close(started[0]);
 
+    // The fan-in and concurrent clients time themselves and read the
+    // server's CPU where their timed part starts and ends.
     std::string result;
     Target unixTarget = targetOf("unix:" + std::string(path));
+    long long cpuAtStart = cpuNanos(server);
     auto start = std::chrono::steady_clock::now();
     if (workload == "throughput") throughputClient(path, n);
     else if (workload == "roundtrips") roundTripClient(path, n);
     else if (workload == "seqpacket") seqpacketClient(path, n);
     else if (workload == "datagram") datagramClient(client, path, n);
     else if (workload == "fanin") result = fanInClient(unixTarget, n, server);
+    else if (workload == "concurrent") result = concurrentClient(unixTarget, n, clients, server);
     else connectionClient(path, n);
     auto elapsed = std::chrono::steady_clock::now() - start;
+    long long cpu = cpuNanos(server) - cpuAtStart;
     if (client >= 0) {
         ::close(client);
         ::unlink(clientPath.c_str());
@@ -515,7 +694,8 @@ int main(int argc, char** argv) {
     }
     if (result.empty()) {
         result = std::to_string(
-            std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
+                     std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()) +
+                 " " + std::to_string(cpu);
     }
     std::printf("%s\n", result.c_str());
     return 0;

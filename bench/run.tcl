@@ -3,7 +3,8 @@
 # baseline, in one run. `make bench` builds and runs it; by hand:
 #
 #   tclsh bench/run.tcl BUILD-DIR ?-mib N? ?-roundtrips N? ?-connections N?
-#                                 ?-clients N? ?-repeat N? ?-faninrepeat N?
+#                                 ?-clients N? ?-concurrency LIST?
+#                                 ?-repeat N? ?-faninrepeat N?
 #                                 ?-cpu any|one|two?
 #                                 ?-buffersize N? ?-workloads LIST?
 #                                 ?-transports LIST?
@@ -12,10 +13,10 @@
 # (build/tcl8.6, say) holding the package and bench/bench_raw; make bench
 # passes BENCH_FLAGS on. Its first line of output says what it runs.
 #
-# What it measures. Six workloads (-workloads picks some of throughput
-# roundtrips seqpacket datagram connections fanin, and -transports some of
-# unix tcp raw, as to profile one), each over unix_sockets, Tcl's TCP sockets
-# where Tcl has the kind of socket, and raw C:
+# What it measures. Seven workloads (-workloads picks some of throughput
+# roundtrips seqpacket datagram connections concurrent fanin, and
+# -transports some of unix tcp raw, as to profile one), each over
+# unix_sockets, Tcl's TCP sockets where Tcl has the kind of socket, and raw C:
 #   throughput    the client sends -mib MiB (default 128) in 64 KiB writes,
 #                 binary translation, blocking, then closes its sending side;
 #                 the server reads and discards up to end of file and answers
@@ -32,6 +33,20 @@
 #   connections   -connections (5000) cycles of connect, accept (the server's
 #                 accept handler closes at once) and end of file read by the
 #                 client, which then closes. Connections per second.
+#   concurrent    for each N of -concurrency (1 4 16), N connections doing
+#                 -roundtrips ping-pong exchanges of one line in all (each
+#                 its share), all at once, against one event-driven server
+#                 (the fan-in server's: non-blocking channels, a readable
+#                 handler echoing each line; raw C's, epoll). With several
+#                 messages waiting the server's CPU bounds the rate, not the
+#                 wake-up of an idle process. The clients are one C program
+#                 (bench_raw concurrent-client, one thread, epoll) for all
+#                 three servers, so that only the server differs. Timed
+#                 from the first ping to the last echo, once every
+#                 connection has made one untimed round trip: round trips
+#                 per second, all connections together. N = 1 is the event-
+#                 driven counterpart of "round trips", whose server is a
+#                 blocking loop that never waits in Tcl's notifier.
 #   fan-in        -clients (10000) connections open at once to one
 #                 event-driven server (non-blocking channels, a readable
 #                 handler echoing each line), in a fresh server process per
@@ -43,6 +58,14 @@
 #                 of them open, and the server's VmRSS growth divided by the
 #                 clients (KiB per connection; lower is better; RSS counts
 #                 the process's memory, not the kernel's socket buffers).
+# Beside each rate, the server's CPU time per message: the user + system
+# time of the server process, all its threads (Tcl 8.6's notifier thread
+# among them), read from /proc/PID/task/*/schedstat when the client starts
+# its clock and when it stops it, divided by the messages: per MiB for
+# throughput, per round trip, per connection, per client connected and per
+# echo for fan-in. Whichever process waits, this is what the server pays;
+# its ratio to raw C's says how much more a Tcl server burns per message.
+#
 # The transports:
 #   unix_sockets  unix_sockets::connect / unix_sockets::listen (-type
 #                 seqpacket for seqpacket), unix_sockets::datagram
@@ -52,12 +75,20 @@
 #                 SOCK_SEQPACKET and SOCK_DGRAM for the message workloads,
 #                 an epoll server for fan-in
 # Tcl has no seqpacket or datagram socket, so those rows show no TCP figure.
-# The client is this tclsh (bench_raw for fan-in); the server is another
-# process: bench/server.tcl in a child tclsh for the two Tcl transports, a
-# forked child of bench_raw for raw C. The Tcl server serves each
-# connection of the first five workloads with the same blocking loop for
-# both transports, so the two Tcl columns differ only in the channel driver
-# underneath. Times are read on the client side only.
+# The client is this tclsh (bench_raw for concurrent and fan-in); the server
+# is another process: bench/server.tcl in a child tclsh for the two Tcl
+# transports, a forked child of bench_raw for raw C. The Tcl server serves
+# each connection of the first five workloads with the same blocking loop
+# for both transports, so the two Tcl rows differ only in the channel
+# driver underneath. Times are read on the client side only.
+#
+# Notifiers. On Tcl 8.6, when the package has unix_sockets::notifier (its
+# epoll notifier, in place of Tcl 8.6's select() thread), unix_sockets'
+# servers run twice in every round: with Tcl's notifier ("unix_sockets")
+# and with the package's ("unix_sockets+epoll", server.tcl -notifier
+# epoll), and a last table divides the second by the first. Without that
+# command the second line of output says so and only Tcl's notifier runs.
+# Tcl 9's own notifier waits with epoll already: one unix_sockets row.
 #
 # Descriptors. Fan-in needs a descriptor per client in the server and in
 # the client: both raise their soft limit (ulimit -n) to the hard one. If
@@ -92,15 +123,19 @@
 # less), printed with the lowest and highest of them: "41230
 # [36100-45010]". The runs of the
 # transports are interleaved in rounds, each round starting with another
-# transport, so drift in machine load spreads over all columns; the ratio
-# columns are the median and range of the ratios within each round. Higher
-# is better everywhere but in the memory row. The ratio columns are what the
-# benchmark claims:
-#   unix/TCP  > 1 means unix_sockets beats Tcl's TCP sockets on loopback
-#   unix/raw  the share of the raw kernel speed that a Tcl script gets;
+# transport, so drift in machine load spreads over all rows; the ratio
+# columns are the median and range of the ratios within each round. Each
+# workload has a row per server; higher rates are better, lower CPU and
+# memory. The ratio columns are what the benchmark claims:
+#   rate/TCP  > 1 means that server beats Tcl's TCP sockets on loopback
+#   rate/raw  the share of the raw kernel speed that a Tcl script gets;
 #             below 1, far below for bulk data, because every byte also
 #             goes through Tcl's channel layer and every call through the
 #             interpreter
+#   CPU/raw   how many times raw C's CPU the server spends per message:
+#             what a busy server pays for being written in Tcl. Unpinned,
+#             it moves with the scheduler as the rates do: waking an idle
+#             CPU for every message costs the woken process CPU time too
 # Under the table, each message round trip is divided by the stream round
 # trip of the same transport (unix_sockets, and raw C), in the same round:
 # the cost of message framing, and for datagrams of addressing each answer.
@@ -115,19 +150,19 @@ package require Tcl 8.6-
 
 proc usage {} {
     puts stderr "usage: [file tail [info script]] BUILD-DIR ?-mib N? ?-roundtrips N?\
-                 ?-connections N? ?-clients N? ?-repeat N? ?-faninrepeat N?\
-                 ?-cpu any|one|two?\
+                 ?-connections N? ?-clients N? ?-concurrency LIST? ?-repeat N?\
+                 ?-faninrepeat N? ?-cpu any|one|two?\
                  ?-buffersize N? ?-workloads LIST? ?-transports LIST?"
     exit 2
 }
 
 if {[llength $argv] < 1 || [llength $argv] % 2 != 1} usage
 set build [file normalize [lindex $argv 0]]
-set workloads {throughput roundtrips seqpacket datagram connections fanin}
+set workloads {throughput roundtrips seqpacket datagram connections concurrent fanin}
 set transports {unix tcp raw}
 array set opt [list -mib 128 -roundtrips 30000 -connections 5000 -clients 10000 \
-                   -repeat 9 -faninrepeat 5 -cpu any -buffersize {} -workloads $workloads \
-                   -transports $transports]
+                   -concurrency {1 4 16} -repeat 9 -faninrepeat 5 -cpu any -buffersize {} \
+                   -workloads $workloads -transports $transports]
 foreach {name value} [lrange $argv 1 end] {
     if {![info exists opt($name)]} usage
     if {$name eq "-cpu"} {
@@ -139,10 +174,14 @@ foreach {name value} [lrange $argv 1 end] {
         foreach item $value {
             if {$item ni $all} usage
         }
+    } elseif {$name eq "-concurrency"} {
+        if {![string is list $value] || [llength $value] == 0} usage
+        foreach item $value {
+            if {![string is integer -strict $item] || $item < 1} usage
+        }
     } elseif {![string is integer -strict $value] || $value < 1} usage
     set opt($name) $value
 }
-
 set here [file dirname [file normalize [info script]]]
 set raw [file join $build bench bench_raw]
 if {![file executable $raw]} {
@@ -199,6 +238,28 @@ set env(TCLLIBPATH) [list $build]
 set auto_path [linsert $auto_path 0 $build]
 package require unix_sockets
 
+# The servers of unix_sockets: with Tcl's notifier ("unix"), and on Tcl 8.6
+# with the package's epoll notifier too ("epoll") where this build has it.
+set epollNote ""
+if {"unix" in $opt(-transports) && [package vsatisfies [info tclversion] 8]} {
+    if {[info commands unix_sockets::notifier] ne ""} {
+        set idx [lsearch $opt(-transports) unix]
+        set opt(-transports) [linsert $opt(-transports) [incr idx] epoll]
+        dict set clientsOf epoll $clients
+        set epollNote "unix_sockets' servers run with Tcl's notifier (unix_sockets) and with\
+                       unix_sockets::notifier epoll (unix_sockets+epoll)"
+    } else {
+        set epollNote "the epoll notifier (unix_sockets::notifier) is not in this build:\
+                       unix_sockets' servers run with Tcl's notifier only"
+    }
+}
+
+# The round trips each concurrent run makes in all: -roundtrips, rounded
+# down to a multiple of the connections (bench_raw shares them out evenly).
+proc concurrentTrips {connections} {
+    return [expr {max(1, $::opt(-roundtrips) / $connections) * $connections}]
+}
+
 # ---- What this run is: the first line ----------------------------------------
 
 set nproc [exec getconf _NPROCESSORS_ONLN]
@@ -223,13 +284,58 @@ puts "unix_sockets [package present unix_sockets] on Tcl [info patchlevel],\
       median \[lowest-highest\] of $opt(-repeat) runs per figure ($opt(-faninrepeat) for\
       fan-in); throughput\
       $opt(-mib) MiB in 64 KiB writes, $opt(-roundtrips) round trips,\
-      $opt(-connections) connections, $fanInNote$buffers"
+      $opt(-connections) connections, [join $opt(-concurrency) ,] concurrent\
+      clients, $fanInNote$buffers; server CPU is user + system time of the\
+      server process over the timed part"
+if {$epollNote ne ""} {
+    puts $epollNote
+}
 flush stdout
 
-# ---- Clients: each returns the elapsed microseconds -------------------------
+# ---- Clients: each returns the elapsed microseconds and the server's CPU ----
+
+# The CPU time, user + system in nanoseconds, that process pid has used in
+# all its threads (as cpuNanos in bench/raw_baseline.cpp, which says why).
+proc cpuNanos {pid} {
+    set total 0
+    set files [glob -nocomplain /proc/$pid/task/*/schedstat]
+    foreach file $files {
+        set channel [open $file]
+        set fields [read $channel]
+        close $channel
+        incr total [lindex $fields 0]
+    }
+    if {$files ne {}} {
+        return $total
+    }
+    # No schedstat: utime + stime in clock ticks, after the "(COMM)".
+    set channel [open /proc/$pid/stat]
+    set line [read $channel]
+    close $channel
+    set fields [string range $line [string last ) $line]+1 end]
+    if {![info exists ::ticksPerSecond]} {
+        set ::ticksPerSecond [exec getconf CLK_TCK]
+    }
+    return [expr {([lindex $fields 11] + [lindex $fields 12]) * 1000000000 / $::ticksPerSecond}]
+}
+
+# The server process the next client talks to, whose CPU it reads.
+set serverPid 0
+
+# Starts the clock (and the server's CPU count) of a timed part.
+proc startTiming {} {
+    set ::cpuAtStart [cpuNanos $::serverPid]
+    set ::clockAtStart [clock microseconds]
+}
+
+# Stops them: "MICROS CPU", as bench_raw prints it.
+proc stopTiming {} {
+    set elapsed [expr {[clock microseconds] - $::clockAtStart}]
+    return [list $elapsed [expr {[cpuNanos $::serverPid] - $::cpuAtStart}]]
+}
 
 proc connectTo {transport address} {
-    if {$transport eq "unix"} {
+    if {$transport in {unix epoll}} {
         return [unix_sockets::connect $address]
     }
     return [socket 127.0.0.1 $address]
@@ -240,22 +346,22 @@ proc connectTo {transport address} {
 proc pingpong {workload transport channel} {
     chan configure $channel -buffering line {*}$::channelOptions
     set count $::opt(-roundtrips)
-    set start [clock microseconds]
+    startTiming
     for {set i 0} {$i < $count} {incr i} {
         puts $channel ping
         gets $channel line
     }
-    set elapsed [expr {[clock microseconds] - $start}]
+    set timing [stopTiming]
     if {$line ne "ping"} {
         error "$transport $workload: the server echoed \"$line\""
     }
-    return $elapsed
+    return $timing
 }
 
 proc throughput {transport address} {
     set chunk [binary format x65536]
     set writes [expr {$::opt(-mib) * 16}]
-    set start [clock microseconds]
+    startTiming
     set channel [connectTo $transport $address]
     chan configure $channel -translation binary {*}$::channelOptions
     for {set i 0} {$i < $writes} {incr i} {
@@ -263,12 +369,12 @@ proc throughput {transport address} {
     }
     chan close $channel write
     set reply [gets $channel]
+    set timing [stopTiming]
     close $channel
-    set elapsed [expr {[clock microseconds] - $start}]
     if {$reply != $writes * 65536} {
         error "$transport throughput: the server counted \"$reply\" bytes"
     }
-    return $elapsed
+    return $timing
 }
 
 proc roundtrips {transport address} {
@@ -294,9 +400,9 @@ proc datagram {transport address} {
     set channel [unix_sockets::datagram -remote $address \
                      [file join [file dirname $address] client.sock]]
     try {
-        set elapsed [pingpong datagram $transport $channel]
+        set timing [pingpong datagram $transport $channel]
         puts $channel done
-        return $elapsed
+        return $timing
     } finally {
         close $channel
     }
@@ -304,13 +410,13 @@ proc datagram {transport address} {
 
 proc connections {transport address} {
     set count $::opt(-connections)
-    set start [clock microseconds]
+    startTiming
     for {set i 0} {$i < $count} {incr i} {
         set channel [connectTo $transport $address]
         read $channel
         close $channel
     }
-    return [expr {[clock microseconds] - $start}]
+    return [stopTiming]
 }
 
 # A command line that runs with the soft descriptor limit raised to the
@@ -323,16 +429,27 @@ proc serverCommand {args} {
     return $command
 }
 
+# bench/server.tcl's arguments before its mode: the notifier of the
+# transport.
+proc notifierOf {transport} {
+    if {$transport eq "epoll"} {
+        return {-notifier epoll}
+    }
+    return {}
+}
+
 # One fan-in run against a fresh server of that transport: "SETUP ECHO
-# BEFORE AFTER" as bench_raw prints it.
+# BEFORE AFTER SETUPCPU ECHOCPU" as bench_raw prints it.
 proc fanIn {transport} {
     global raw dir here clientsOf serverCpu
     set count [dict get $clientsOf $transport]
     if {$transport eq "raw"} {
         return [exec $raw fanin [file join $dir raw.sock] $count {*}$serverCpu 2>@stderr]
     }
+    set kind [expr {$transport eq "tcp" ? "tcp" : "unix"}]
     set pipe [open |[list {*}[serverCommand [info nameofexecutable] \
-                                  [file join $here server.tcl] fanin $transport $dir] \
+                                  [file join $here server.tcl] {*}[notifierOf $transport] \
+                                  fanin $kind $dir] \
                          2>@stderr] r+]
     try {
         if {[gets $pipe line] < 0 || [lindex $line 0] ne "ready"} {
@@ -347,28 +464,56 @@ proc fanIn {transport} {
     }
 }
 
-# The figures of one run of a workload over a transport: row, value, ...
+# One concurrent run of that many connections: "MICROS CPU" as bench_raw
+# prints it.
+proc concurrent {transport connections} {
+    global raw dir servers serverCpu
+    set trips [concurrentTrips $connections]
+    if {$transport eq "raw"} {
+        return [exec $raw concurrent [file join $dir raw.sock] $trips $connections \
+                    {*}$serverCpu 2>@stderr]
+    }
+    set address [lindex [dict get $servers $transport] 3]
+    set kind [expr {$transport eq "tcp" ? "tcp" : "unix"}]
+    return [exec $raw concurrent-client $kind:$address $trips $connections \
+                [dict get $::serverPids $transport] 2>@stderr]
+}
+
+# The figures of one run of a workload over a transport: row, rate, server
+# CPU nanoseconds per message ({} where there is none), ...
 proc measure {workload transport} {
     global opt raw dir servers serverCpu
     if {$workload eq "fanin"} {
-        lassign [fanIn $transport] setup echo before after
+        lassign [fanIn $transport] setup echo before after setupCpu echoCpu
         set count [dict get $::clientsOf $transport]
-        return [list faninSetup [expr {$count * 1e6 / $setup}] \
-                     faninEcho [expr {$count * 1e6 / $echo}] \
-                     faninMemory [expr {double($after - $before) / $count}]]
+        return [list faninSetup [expr {$count * 1e6 / $setup}] [expr {double($setupCpu) / $count}] \
+                     faninEcho [expr {$count * 1e6 / $echo}] [expr {double($echoCpu) / $count}] \
+                     faninMemory [expr {double($after - $before) / $count}] {}]
+    }
+    if {$workload eq "concurrent"} {
+        set figures {}
+        foreach connections $opt(-concurrency) {
+            set trips [concurrentTrips $connections]
+            lassign [concurrent $transport $connections] micros cpu
+            lappend figures concurrent$connections [expr {$trips * 1e6 / $micros}] \
+                [expr {double($cpu) / $trips}]
+        }
+        return $figures
     }
     set amount [dict get [list throughput $opt(-mib) roundtrips $opt(-roundtrips) \
                               connections $opt(-connections) seqpacket $opt(-roundtrips) \
                               datagram $opt(-roundtrips)] $workload]
     if {$transport eq "raw"} {
-        set micros [exec $raw $workload [file join $dir raw.sock] $amount {*}$serverCpu \
-                        2>@stderr]
+        lassign [exec $raw $workload [file join $dir raw.sock] $amount {*}$serverCpu \
+                     2>@stderr] micros cpu
     } else {
         # In the order of server.tcl's ready line.
-        set index [lsearch {throughput roundtrips connections seqpacket datagram} $workload]
-        set micros [$workload $transport [lindex [dict get $servers $transport] $index]]
+        set index [lsearch {throughput roundtrips connections concurrent seqpacket datagram} \
+                       $workload]
+        set ::serverPid [dict get $::serverPids $transport]
+        lassign [$workload $transport [lindex [dict get $servers $transport] $index]] micros cpu
     }
-    return [list $workload [expr {$amount * 1e6 / $micros}]]
+    return [list $workload [expr {$amount * 1e6 / $micros}] [expr {double($cpu) / $amount}]]
 }
 
 proc median {values} {
@@ -395,6 +540,11 @@ proc ratio {value} {
     return [format %.2f $value]
 }
 
+# Nanoseconds shown as microseconds.
+proc micros {value} {
+    return [figure [expr {$value / 1000.0}]]
+}
+
 # The ratios of two rows of figures taken in the same rounds.
 proc ratios {numerators denominators} {
     set result {}
@@ -414,12 +564,13 @@ set workloads [lmap workload $workloads {
 }]
 # The transports of each workload: Tcl has no message sockets.
 set transportsOf {
-    throughput  {unix tcp raw}
-    roundtrips  {unix tcp raw}
-    seqpacket   {unix raw}
-    datagram    {unix raw}
-    connections {unix tcp raw}
-    fanin       {unix tcp raw}
+    throughput  {unix epoll tcp raw}
+    roundtrips  {unix epoll tcp raw}
+    seqpacket   {unix epoll raw}
+    datagram    {unix epoll raw}
+    connections {unix epoll tcp raw}
+    concurrent  {unix epoll tcp raw}
+    fanin       {unix epoll tcp raw}
 }
 dict for {workload transports} $transportsOf {
     dict set transportsOf $workload [lmap transport $transports {
@@ -430,18 +581,26 @@ dict for {workload transports} $transportsOf {
 set dir [exec mktemp -d -t unix_sockets-bench.XXXXXX]
 set pipes {}
 set servers {}
+set serverPids {}
 set ok 0
 try {
-    foreach transport {unix tcp} {
+    foreach transport {unix epoll tcp} {
         if {$transport ni $opt(-transports)} continue
+        set kind [expr {$transport eq "tcp" ? "tcp" : "unix"}]
+        # Each unix_sockets server in a directory of its own: the same
+        # socket names.
+        set serverDir [file join $dir $transport]
+        file mkdir $serverDir
         set command [serverCommand [info nameofexecutable] [file join $here server.tcl] \
-                         $transport $dir $channelOptions]
+                         {*}[notifierOf $transport] $kind $serverDir $channelOptions]
         set pipe [open |[list {*}$command 2>@stderr] r+]
         lappend pipes $pipe
         if {[gets $pipe line] < 0 || [lindex $line 0] ne "ready"} {
             error "the $transport server did not start"
         }
         dict set servers $transport [lrange $line 1 end]
+        # sh and taskset exec the tclsh: one process.
+        dict set serverPids $transport [pid $pipe]
     }
 
     foreach workload $workloads {
@@ -455,8 +614,11 @@ try {
             set order [concat [lrange $transports $shift end] \
                               [lrange $transports 0 [expr {$shift - 1}]]]
             foreach transport $order {
-                foreach {row value} [measure $workload $transport] {
-                    lappend results($row,$transport) $value
+                foreach {row rate cpu} [measure $workload $transport] {
+                    lappend results($row,$transport) $rate
+                    if {$cpu ne {}} {
+                        lappend cpus($row,$transport) $cpu
+                    }
                 }
                 puts -nonewline stderr .
                 flush stderr
@@ -483,43 +645,70 @@ set rows {
     seqpacket   "seqpacket trips/s"
     datagram    "datagram trips/s"
     connections "connections/s"
-    faninSetup  "fan-in: clients/s"
-    faninEcho   "fan-in: echoes/s"
+}
+foreach connections $opt(-concurrency) {
+    lappend rows concurrent$connections "concurrent $connections, trips/s"
+}
+lappend rows faninSetup "fan-in: clients/s" faninEcho "fan-in: echoes/s" \
     faninMemory "fan-in: KiB/client"
+set servername {
+    unix  unix_sockets
+    epoll unix_sockets+epoll
+    tcp   "Tcl TCP"
+    raw   "raw C"
 }
 # Rows whose Tcl TCP figure comes from fewer fan-in clients.
 set fewer {}
 if {[dict get $clientsOf tcp] < $clients && "tcp" in $opt(-transports)} {
     set fewer {faninSetup faninEcho faninMemory}
 }
-set format "%-21s %-22s %-22s %-22s %-17s %-17s"
+
+# The median [range] of the ratios of two transports' figures in a row, or
+# "-" where either has none.
+proc ratioCell {table row numerator denominator} {
+    upvar 1 $table figures
+    if {![info exists figures($row,$numerator)] || ![info exists figures($row,$denominator)]} {
+        return -
+    }
+    set r [ratios $figures($row,$numerator) $figures($row,$denominator)]
+    if {$r eq {}} {return -}
+    return [spread $r ratio]
+}
+
+set format "%-22s %-19s %-22s %-17s %-17s %-20s %-17s"
 puts ""
-puts [string trimright [format $format workload unix_sockets "Tcl TCP" "raw C" unix/TCP unix/raw]]
+puts [string trimright [format $format workload server rate rate/TCP rate/raw \
+                            "server CPU, us" CPU/raw]]
 foreach {row label} $rows {
     if {[array names results $row,*] eq {}} continue
-    set cells {}
-    foreach transport {unix tcp raw} {
-        if {![info exists results($row,$transport)]} {
-            lappend cells -
-            continue
+    foreach transport {unix epoll tcp raw} {
+        if {![info exists results($row,$transport)]} continue
+        set rate [spread $results($row,$transport)]
+        if {$transport eq "tcp" && $row in $fewer} {append rate *}
+        set cpu -
+        if {[info exists cpus($row,$transport)]} {
+            set cpu [spread $cpus($row,$transport) micros]
         }
-        set cell [spread $results($row,$transport)]
-        if {$transport eq "tcp" && $row in $fewer} {append cell *}
-        lappend cells $cell
-    }
-    foreach other {tcp raw} {
-        set cell -
-        if {[info exists results($row,unix)] && [info exists results($row,$other)]} {
-            set r [ratios $results($row,unix) $results($row,$other)]
+        set vsTcp -
+        set vsRaw -
+        set cpuVsRaw -
+        if {$transport ne "raw"} {
+            set cpuVsRaw [ratioCell cpus $row $transport raw]
             # No ratio to raw C's memory, which hardly grows.
-            if {$r ne {} && !($row eq "faninMemory" && $other eq "raw")} {
-                set cell [spread $r ratio]
+            if {$row ne "faninMemory"} {
+                set vsRaw [ratioCell results $row $transport raw]
+            }
+            if {$transport ne "tcp"} {
+                set vsTcp [ratioCell results $row $transport tcp]
             }
         }
-        lappend cells $cell
+        puts [string trimright [format $format $label [dict get $servername $transport] \
+                                    $rate $vsTcp $vsRaw $cpu $cpuVsRaw]]
+        set label ""
     }
-    puts [string trimright [format $format $label {*}$cells]]
 }
+puts "server CPU: microseconds of the server process's user + system time per\
+      MiB, round trip, connection, client or echo"
 if {$fewer ne {} && "fanin" in $workloads} {
     puts "* [dict get $clientsOf tcp] clients: Tcl [info tclversion]'s notifier (select) aborts\
           the process at a descriptor past 1023"
@@ -528,17 +717,36 @@ if {"fanin" in $workloads} {
     puts "KiB/client is the server's VmRSS growth per client (lower is better;\
           kernel socket buffers are not in it)"
 }
+
+set messageFormat "%-22s %-19s %-22s"
 set messages [lmap row {seqpacket datagram} {
-    if {$row ni $workloads || "roundtrips" ni $workloads
-        || "unix" ni $opt(-transports) || "raw" ni $opt(-transports)} continue
+    if {$row ni $workloads || "roundtrips" ni $workloads} continue
     set row
 }]
-if {$messages eq {}} return
-puts ""
-puts "message round trips / stream round trips, in the same round:"
-puts [string trimright [format $format "" unix_sockets "" "raw C" "" ""]]
-foreach row $messages {
-    puts [string trimright [format $format [dict get $rows $row] \
-        [spread [ratios $results($row,unix) $results(roundtrips,unix)] ratio] "" \
-        [spread [ratios $results($row,raw) $results(roundtrips,raw)] ratio] "" ""]]
+if {$messages ne {}} {
+    puts ""
+    puts "message round trips / stream round trips, in the same round:"
+    foreach row $messages {
+        set label [dict get $rows $row]
+        foreach transport {unix epoll raw} {
+            if {![info exists results($row,$transport)]} continue
+            puts [string trimright [format $messageFormat $label \
+                      [dict get $servername $transport] \
+                      [spread [ratios $results($row,$transport) \
+                                   $results(roundtrips,$transport)] ratio]]]
+            set label ""
+        }
+    }
+}
+
+if {"epoll" in $opt(-transports)} {
+    puts ""
+    puts "unix_sockets+epoll / unix_sockets (Tcl's notifier), in the same round:"
+    puts [string trimright [format "%-22s %-22s %-22s" "" rate "server CPU"]]
+    foreach {row label} $rows {
+        if {![info exists results($row,epoll)]} continue
+        puts [string trimright [format "%-22s %-22s %-22s" $label \
+                                    [ratioCell results $row epoll unix] \
+                                    [ratioCell cpus $row epoll unix]]]
+    }
 }
