@@ -117,7 +117,16 @@ void closeState(ThreadState* state) {
 // removed. A handler with nothing to watch stays out of the set, where a
 // hang-up (reported whatever is asked) would wake every wait for nothing.
 void updateEpollSet(ThreadState* state, int fd, FileHandler* handler) {
-    if (handler->alwaysReady) return;
+    if (handler->alwaysReady) {
+        // Listed only while it wants something select() would report: the
+        // list makes every wait return at once.
+        if (handler->mask & (TCL_READABLE | TCL_WRITABLE)) {
+            state->alwaysReady.insert(fd);
+        } else {
+            state->alwaysReady.erase(fd);
+        }
+        return;
+    }
     epoll_event event{};
     event.events = epollEvents(handler->mask);
     event.data.u64 = handlerKey(fd, handler->generation);
@@ -142,7 +151,7 @@ void updateEpollSet(ThreadState* state, int fd, FileHandler* handler) {
     // real error, rather than waiting for ever.
     handler->inEpollSet = false;
     handler->alwaysReady = true;
-    state->alwaysReady.insert(fd);
+    updateEpollSet(state, fd, handler);
 }
 
 // After fork() the child has its parent's descriptors, and so the parent's
