@@ -7,7 +7,9 @@
 #   make test      build, then run every test (exits non-zero on any failure);
 #                  prints each skipped test and why it was, then the totals.
 #                  UNIX_SOCKETS_TEST_ALL=1 makes a skipped test fail the run
-#                  (CI sets it: there every test is expected to run)
+#                  (CI sets it: there every test is expected to run).
+#                  NOTIFIER=epoll installs the epoll notifier first thing in
+#                  every test file's tclsh (Tcl 8.6 only: unix_sockets::notifier)
 #   make install   install library, pkgIndex.tcl and man page (PREFIX, DESTDIR)
 #   make asan      run the tests with AddressSanitizer and UBSan
 #   make valgrind  run the tests under valgrind
@@ -35,6 +37,7 @@ PREFIX ?=
 CMAKE_FLAGS ?=
 BENCH_FLAGS ?=
 FUZZ_SECONDS ?= 15
+NOTIFIER ?=
 VERSION := $(shell awk '/^project.unix_sockets VERSION / {print $$3}' CMakeLists.txt)
 DISTDIR ?= $(CURDIR)
 
@@ -56,7 +59,7 @@ test:
 	@scripts/check-deps test $(TCLSH)
 	@$(MAKE) --no-print-directory build
 	@cd $(BUILD) && status=0 && \
-	    { ctest --output-on-failure --no-tests=error -j2 || status=$$?; } && \
+	    { UNIX_SOCKETS_NOTIFIER=$(NOTIFIER) ctest --output-on-failure --no-tests=error -j2 || status=$$?; } && \
 	    { $(CURDIR)/scripts/test-summary Testing/Temporary/LastTest.log || status=1; } && \
 	    exit $$status
 

@@ -1,7 +1,7 @@
 // Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 // The package's commands, by name: each family's ...Cmd lives in a file of
 // its own (socket_commands.cpp: listen and connect; adopt_command.cpp:
-// adopt).
+// adopt; notifier_command.cpp: notifier).
 #include "commands.hpp"
 
 namespace unix_sockets {
@@ -21,6 +21,7 @@ const CommandSpec kCommands[] = {
     {"::unix_sockets::datagram", datagramCmd},
     {"::unix_sockets::sendchannels", sendChannelsCmd},
     {"::unix_sockets::recvchannels", recvChannelsCmd},
+    {"::unix_sockets::notifier", notifierCmd},
 };
 
 }  // namespace

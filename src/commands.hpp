@@ -20,5 +20,6 @@ int sendChannelsCmd(void*, Tcl_Interp* interp, int objc,
                     Tcl_Obj* const objv[]);  // passing_commands.cpp
 int recvChannelsCmd(void*, Tcl_Interp* interp, int objc,
                     Tcl_Obj* const objv[]);  // passing_commands.cpp
+int notifierCmd(void*, Tcl_Interp* interp, int objc, Tcl_Obj* const objv[]); // notifier_command.cpp
 
 }  // namespace unix_sockets

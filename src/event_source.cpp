@@ -1,9 +1,12 @@
 // Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 #include "event_source.hpp"
 
+#include "epoll_notifier.hpp"
+
 #if UNIX_SOCKETS_OWN_EPOLL
 
 #include <array>
+#include <atomic>
 #include <cerrno>
 #include <cstdint>
 #include <fcntl.h>
@@ -12,6 +15,7 @@
 #include <sys/select.h>
 #include <unistd.h>
 #include <unordered_map>
+#include <unordered_set>
 
 namespace unix_sockets {
 
@@ -95,6 +99,56 @@ void returnReservedSlot(int fd) {
     }
 }
 
+// ---- Low numbers kept for Tcl's notifier thread ------------------------------------
+//
+// Tcl 8.6 starts its notifier thread, and opens the thread's trigger pipe,
+// at the first wait for an event; a pipe opened once descriptors have
+// passed FD_SETSIZE aborts the process. The package used to start that
+// thread when it was loaded, but then `unix_sockets::notifier epoll` could
+// never be used: it must find no notifier thread running. Instead the first
+// load keeps two low numbers, each a copy of the placeholder, and the
+// thread is started at the first wait for events of a thread that loaded
+// the package, just after those two numbers are freed for the pipe to take.
+// Another thread opening a descriptor at that very moment could take one
+// first; then the pipe gets the next free number, which is no worse than
+// it was without the package.
+
+std::array<int, 2> pipeSlots{-1, -1};   // guarded by slotMutex
+std::atomic<bool> tclNotifierThreadStarted{false};
+
+// Called with slotMutex held, after reserveSlots made the placeholder.
+void reservePipeSlots() {
+    if (tclNotifierThreadStarted.load() || epollNotifierInstalled()) return;
+    for (int& slot : pipeSlots) {
+        if (slot >= 0 || placeholder < 0) continue;
+        int fd = ::fcntl(placeholder, F_DUPFD_CLOEXEC, 0);
+        if (fd < 0) return;
+        if (fd >= FD_SETSIZE) {
+            ::close(fd);
+            return;
+        }
+        slot = fd;
+    }
+}
+
+void freePipeSlots() {
+    std::lock_guard<std::mutex> lock(slotMutex);
+    for (int& slot : pipeSlots) {
+        if (slot >= 0) ::close(slot);
+        slot = -1;
+    }
+}
+
+// An event source whose only work is done at the first wait of any thread
+// that loaded the package: Tcl_DoOneEvent calls it just before it waits.
+void startTclNotifierThread(void*, int) {
+    if (tclNotifierThreadStarted.exchange(true)) return;
+    freePipeSlots();
+    // The hook only starts the thread; the service mode stays. Under the
+    // epoll notifier it does nothing.
+    Tcl_ServiceModeHook(TCL_SERVICE_ALL);
+}
+
 // ---- The epoll set of a thread --------------------------------------------------
 
 struct Watch {
@@ -112,6 +166,11 @@ struct EpollSet {
     bool inReservedSlot = false;  // then given back at exit, not closed
     uint32_t nextGeneration = 0;
     std::unordered_map<int, Watch> watches;
+    // Descriptors below FD_SETSIZE this thread watches through Tcl's
+    // notifier, counted for `unix_sockets::notifier epoll`, which must not
+    // take Tcl's notifier away from under them.
+    std::unordered_set<int> tclWatches;
+    bool startsTclNotifier = false;  // startTclNotifierThread is an event source here
 };
 
 thread_local EpollSet* threadSet = nullptr;
@@ -184,17 +243,24 @@ int openEpoll(EpollSet* set) {
     return 0;
 }
 
+// Closes the thread's epoll set, which watches nothing any more.
+void closeEpoll(EpollSet* set) {
+    if (set->epoll < 0) return;
+    Tcl_DeleteFileHandler(set->epoll);
+    if (set->inReservedSlot) {
+        returnReservedSlot(set->epoll);
+    } else {
+        ::close(set->epoll);
+    }
+    set->epoll = -1;
+    set->inReservedSlot = false;
+}
+
 void threadExiting(void*) {
     EpollSet* set = threadSet;
     threadSet = nullptr;
-    if (set->epoll >= 0) {
-        Tcl_DeleteFileHandler(set->epoll);
-        if (set->inReservedSlot) {
-            returnReservedSlot(set->epoll);
-        } else {
-            ::close(set->epoll);
-        }
-    }
+    closeEpoll(set);
+    if (set->startsTclNotifier) Tcl_DeleteEventSource(startTclNotifierThread, nullptr, nullptr);
     delete set;
 }
 
@@ -208,21 +274,42 @@ EpollSet* currentSet() {
 }  // namespace
 
 void prepareEventSource() {
+    // Under the epoll notifier Tcl watches any descriptor itself.
+    if (epollNotifierInstalled()) return;
     reserveSlots();
-    // Tcl 8.6 starts its notifier thread, and opens that thread's trigger
-    // pipe, at the first wait for an event; a pipe opened once descriptors
-    // have passed FD_SETSIZE aborts the process. Start it now, while they
-    // are low (the hook only starts the thread; the service mode stays).
-    Tcl_ServiceModeHook(TCL_SERVICE_ALL);
+    {
+        std::lock_guard<std::mutex> lock(slotMutex);
+        reservePipeSlots();
+    }
+    EpollSet* set = currentSet();
+    if (!set->startsTclNotifier && !tclNotifierThreadStarted.load()) {
+        Tcl_CreateEventSource(startTclNotifierThread, nullptr, nullptr);
+        set->startsTclNotifier = true;
+    }
     // Made now, while numbers are low, if it can be; if not, the first
     // watch of a high descriptor tries again and reports the failure.
-    EpollSet* set = currentSet();
     if (set->epoll < 0) openEpoll(set);
 }
 
+bool watchesWithTclNotifier() {
+    EpollSet* set = threadSet;
+    return set != nullptr && (!set->watches.empty() || !set->tclWatches.empty());
+}
+
+void leaveTclNotifier() {
+    freePipeSlots();
+    EpollSet* set = threadSet;
+    if (set != nullptr) closeEpoll(set);
+}
+
 int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
+    if (epollNotifierInstalled()) {
+        Tcl_CreateFileHandler(fd, mask, proc, clientData);
+        return 0;
+    }
     if (fd < FD_SETSIZE) {
         Tcl_CreateFileHandler(fd, mask, proc, clientData);
+        currentSet()->tclWatches.insert(fd);
         return 0;
     }
     EpollSet* set = currentSet();
@@ -254,23 +341,24 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
 }
 
 int prepareWatch(int fd) {
-    if (fd < FD_SETSIZE) return 0;
+    if (fd < FD_SETSIZE || epollNotifierInstalled()) return 0;
     EpollSet* set = currentSet();
     return set->epoll >= 0 ? 0 : openEpoll(set);
 }
 
 void unwatchDescriptor(int fd) {
-    if (fd < FD_SETSIZE) {
+    EpollSet* set = threadSet;
+    if (fd < FD_SETSIZE || epollNotifierInstalled()) {
         Tcl_DeleteFileHandler(fd);
+        if (set != nullptr) set->tclWatches.erase(fd);
         return;
     }
-    EpollSet* set = threadSet;
     if (set == nullptr || set->watches.erase(fd) == 0) return;
     ::epoll_ctl(set->epoll, EPOLL_CTL_DEL, fd, nullptr);
 }
 
 int copyForTclNotifier(int fd, UniqueFd* low) {
-    if (fd < FD_SETSIZE) return 0;
+    if (fd < FD_SETSIZE || epollNotifierInstalled()) return 0;
     // The lowest free number: if even that is too high, none below is free.
     UniqueFd copy(::fcntl(fd, F_DUPFD_CLOEXEC, 0));
     if (!copy) return errno;
@@ -297,6 +385,10 @@ int prepareWatch(int) { return 0; }
 void unwatchDescriptor(int fd) { Tcl_DeleteFileHandler(fd); }
 
 int copyForTclNotifier(int, UniqueFd*) { return 0; }
+
+bool watchesWithTclNotifier() { return false; }
+
+void leaveTclNotifier() {}
 
 }  // namespace unix_sockets
 

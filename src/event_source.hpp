@@ -24,7 +24,23 @@ namespace unix_sockets {
 // Reserves the low numbers, if not yet done, and prepares the current
 // thread to watch high descriptors; called whenever the package is loaded
 // into an interpreter, which should happen before descriptors run high.
+// On Tcl 8.6 it does not start Tcl's notifier thread (which would rule out
+// `unix_sockets::notifier epoll`); the thread's first wait for events does,
+// with a pipe whose numbers were kept low for it. Under the epoll notifier
+// (epoll_notifier.hpp) it does nothing: Tcl's notifier watches any
+// descriptor, and every watch below goes straight to it.
 void prepareEventSource();
+
+// Whether the current thread watches a descriptor through Tcl 8.6's own
+// notifier (always false on Tcl 9): such a watch would be lost if the
+// notifier were replaced.
+bool watchesWithTclNotifier();
+
+// Just before the epoll notifier replaces Tcl 8.6's, in the only thread
+// running Tcl, which watches nothing (watchesWithTclNotifier): closes the
+// thread's epoll set, which is registered with Tcl's notifier, and frees
+// the numbers kept for Tcl's notifier thread, which will never start.
+void leaveTclNotifier();
 
 // As Tcl_CreateFileHandler, for any descriptor, or changes the mask of a
 // watch already made. Returns 0, or an errno when the descriptor cannot be

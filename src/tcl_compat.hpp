@@ -30,6 +30,11 @@ using Tcl_Size = int;
 #define UNIX_SOCKETS_OWN_EPOLL 0
 #endif
 
+// On the same systems the package offers an epoll notifier to replace Tcl
+// 8.6's for the whole process (epoll_notifier.cpp); Tcl 9's own already
+// waits with epoll.
+#define UNIX_SOCKETS_EPOLL_NOTIFIER UNIX_SOCKETS_OWN_EPOLL
+
 namespace unix_sockets {
 
 // A zero-filled Tcl_ChannelType of version 5 whose obsolete slots say

@@ -44,6 +44,13 @@ proc platformConstraint {name value reason} {
 
 package require unix_sockets 1.0
 
+# `make test NOTIFIER=epoll` runs every test file with the epoll notifier
+# installed in its tclsh, first thing, as the man page asks (NOTIFIER);
+# child processes the tests start keep Tcl's own, unless they ask.
+if {[info exists ::env(UNIX_SOCKETS_NOTIFIER)] && $::env(UNIX_SOCKETS_NOTIFIER) ne ""} {
+    unix_sockets::notifier $::env(UNIX_SOCKETS_NOTIFIER)
+}
+
 # Under `make asan` the sanitizer runtime is preloaded into every child
 # process too; their leaks (mktemp's, python's) are not ours to report.
 if {[info exists ::env(ASAN_OPTIONS)]} {
