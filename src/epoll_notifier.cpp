@@ -3,6 +3,8 @@
 // Tcl_NotifierProcs table, then installing it.
 #include "epoll_notifier.hpp"
 
+#include "epoll_mask.hpp"
+
 #if UNIX_SOCKETS_EPOLL_NOTIFIER
 
 #include <array>
@@ -65,28 +67,6 @@ thread_local ThreadState* threadState = nullptr;
 void* installingThreadTclData = nullptr;
 ThreadState* installingThreadState = nullptr;
 
-uint64_t handlerKey(int fd, uint32_t generation) {
-    return (static_cast<uint64_t>(generation) << 32) | static_cast<uint32_t>(fd);
-}
-
-uint32_t epollEvents(int mask) {
-    uint32_t events = 0;
-    if (mask & TCL_READABLE) events |= EPOLLIN;
-    if (mask & TCL_WRITABLE) events |= EPOLLOUT;
-    if (mask & TCL_EXCEPTION) events |= EPOLLPRI;
-    return events;
-}
-
-// select()'s answer for epoll's: a hang-up or an error makes a read or a
-// write return at once, which select() reports as readable and writable.
-int tclMask(uint32_t events) {
-    int mask = 0;
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) mask |= TCL_READABLE;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) mask |= TCL_WRITABLE;
-    if (events & EPOLLPRI) mask |= TCL_EXCEPTION;
-    return mask;
-}
-
 // Opens the thread's epoll set and eventfd. Returns 0 or an errno (then
 // neither is open).
 int openState(ThreadState* state) {
@@ -129,7 +109,7 @@ void updateEpollSet(ThreadState* state, int fd, FileHandler* handler) {
     }
     epoll_event event{};
     event.events = epollEvents(handler->mask);
-    event.data.u64 = handlerKey(fd, handler->generation);
+    event.data.u64 = epollKey(fd, handler->generation);
     if (event.events == 0) {
         if (handler->inEpollSet) ::epoll_ctl(state->epoll, EPOLL_CTL_DEL, fd, nullptr);
         handler->inEpollSet = false;

@@ -1,6 +1,7 @@
 // Copyright 2026 the unix_sockets authors. SPDX-License-Identifier: TCL (see license.terms)
 #include "event_source.hpp"
 
+#include "epoll_mask.hpp"
 #include "epoll_notifier.hpp"
 
 #if UNIX_SOCKETS_OWN_EPOLL
@@ -175,30 +176,6 @@ struct EpollSet {
 
 thread_local EpollSet* threadSet = nullptr;
 
-uint32_t epollEvents(int mask) {
-    uint32_t events = 0;
-    if (mask & TCL_READABLE) events |= EPOLLIN;
-    if (mask & TCL_WRITABLE) events |= EPOLLOUT;
-    if (mask & TCL_EXCEPTION) events |= EPOLLPRI;
-    return events;
-}
-
-int tclMask(uint32_t events, int wanted) {
-    int mask = 0;
-    // A hang-up or an error makes a read or write return at once, which is
-    // what readiness means to a channel.
-    if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) mask |= TCL_READABLE;
-    if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) mask |= TCL_WRITABLE;
-    if (events & EPOLLPRI) mask |= TCL_EXCEPTION;
-    return mask & wanted;
-}
-
-// What epoll hands back with an event: the descriptor in the low half, the
-// watch's generation in the high half.
-uint64_t eventKey(int fd, uint32_t generation) {
-    return (static_cast<uint64_t>(generation) << 32) | static_cast<uint32_t>(fd);
-}
-
 // The epoll descriptor is readable: some watched descriptor is ready.
 void epollReady(void* clientData, int) {
     EpollSet* set = static_cast<EpollSet*>(clientData);
@@ -217,7 +194,7 @@ void epollReady(void* clientData, int) {
         auto found = set->watches.find(fd);
         if (found == set->watches.end() || found->second.generation != generation) continue;
         Watch watch = found->second;
-        int mask = tclMask(ready[i].events, watch.mask);
+        int mask = tclMask(ready[i].events) & watch.mask;
         if (mask != 0) watch.proc(watch.clientData, mask);
     }
 }
@@ -322,7 +299,7 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
     auto found = set->watches.find(fd);
     if (found != set->watches.end()) {
         Watch& watch = found->second;
-        event.data.u64 = eventKey(fd, watch.generation);
+        event.data.u64 = epollKey(fd, watch.generation);
         if (::epoll_ctl(set->epoll, EPOLL_CTL_MOD, fd, &event) != 0) {
             int error = errno;
             unwatchDescriptor(fd);
@@ -334,7 +311,7 @@ int watchDescriptor(int fd, int mask, Tcl_FileProc* proc, void* clientData) {
         return 0;
     }
     uint32_t generation = set->nextGeneration++;
-    event.data.u64 = eventKey(fd, generation);
+    event.data.u64 = epollKey(fd, generation);
     if (::epoll_ctl(set->epoll, EPOLL_CTL_ADD, fd, &event) != 0) return errno;
     set->watches.emplace(fd, Watch{mask, proc, clientData, generation});
     return 0;
