@@ -86,7 +86,9 @@
 # epoll notifier, in place of Tcl 8.6's select() thread), unix_sockets'
 # servers run twice in every round: with Tcl's notifier ("unix_sockets")
 # and with the package's ("unix_sockets+epoll", server.tcl -notifier
-# epoll), and a last table divides the second by the first. Without that
+# epoll), and a last table divides the second by the first. Fan-in also
+# runs Tcl's own TCP server under the package's notifier ("Tcl TCP+epoll"),
+# which, unlike Tcl 8.6's select(), takes every client. Without that
 # command the second line of output says so and only Tcl's notifier runs.
 # Tcl 9's own notifier waits with epoll already: one unix_sockets row.
 #
@@ -248,6 +250,14 @@ if {"unix" in $opt(-transports) && [package vsatisfies [info tclversion] 8]} {
         dict set clientsOf epoll $clients
         set epollNote "unix_sockets' servers run with Tcl's notifier (unix_sockets) and with\
                        unix_sockets::notifier epoll (unix_sockets+epoll)"
+        # Fan-in only: Tcl's own TCP server with every client, which only
+        # the epoll notifier lets it hold on Tcl 8.6.
+        if {"tcp" in $opt(-transports)} {
+            set idx [lsearch $opt(-transports) tcp]
+            set opt(-transports) [linsert $opt(-transports) [incr idx] tcpepoll]
+            dict set clientsOf tcpepoll $clients
+            append epollNote "; fan-in also with Tcl's TCP server under it (Tcl TCP+epoll)"
+        }
     } else {
         set epollNote "the epoll notifier (unix_sockets::notifier) is not in this build:\
                        unix_sockets' servers run with Tcl's notifier only"
@@ -432,7 +442,7 @@ proc serverCommand {args} {
 # bench/server.tcl's arguments before its mode: the notifier of the
 # transport.
 proc notifierOf {transport} {
-    if {$transport eq "epoll"} {
+    if {$transport in {epoll tcpepoll}} {
         return {-notifier epoll}
     }
     return {}
@@ -446,7 +456,7 @@ proc fanIn {transport} {
     if {$transport eq "raw"} {
         return [exec $raw fanin [file join $dir raw.sock] $count {*}$serverCpu 2>@stderr]
     }
-    set kind [expr {$transport eq "tcp" ? "tcp" : "unix"}]
+    set kind [expr {$transport in {tcp tcpepoll} ? "tcp" : "unix"}]
     set pipe [open |[list {*}[serverCommand [info nameofexecutable] \
                                   [file join $here server.tcl] {*}[notifierOf $transport] \
                                   fanin $kind $dir] \
@@ -570,7 +580,7 @@ set transportsOf {
     datagram    {unix epoll raw}
     connections {unix epoll tcp raw}
     concurrent  {unix epoll tcp raw}
-    fanin       {unix epoll tcp raw}
+    fanin       {unix epoll tcp tcpepoll raw}
 }
 dict for {workload transports} $transportsOf {
     dict set transportsOf $workload [lmap transport $transports {
@@ -655,6 +665,7 @@ set servername {
     unix  unix_sockets
     epoll unix_sockets+epoll
     tcp   "Tcl TCP"
+    tcpepoll "Tcl TCP+epoll"
     raw   "raw C"
 }
 # Rows whose Tcl TCP figure comes from fewer fan-in clients.
@@ -681,7 +692,7 @@ puts [string trimright [format $format workload server rate rate/TCP rate/raw \
                             "server CPU, us" CPU/raw]]
 foreach {row label} $rows {
     if {[array names results $row,*] eq {}} continue
-    foreach transport {unix epoll tcp raw} {
+    foreach transport {unix epoll tcp tcpepoll raw} {
         if {![info exists results($row,$transport)]} continue
         set rate [spread $results($row,$transport)]
         if {$transport eq "tcp" && $row in $fewer} {append rate *}
