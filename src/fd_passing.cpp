@@ -2,6 +2,8 @@
 // SCM_RIGHTS out and in, and the queue of what came in.
 #include "fd_passing.hpp"
 
+#include "socket_io.hpp"
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -44,16 +46,6 @@ std::vector<UniqueFd> takeDescriptors(msghdr& msg) {
         }
     }
     return fds;
-}
-
-// Waits until fd can take more output; 0 or an errno.
-int waitWritable(int fd) {
-    pollfd p{fd, POLLOUT, 0};
-    for (;;) {
-        int ready = ::poll(&p, 1, -1);
-        if (ready >= 0) return 0;
-        if (errno != EINTR) return errno;
-    }
 }
 
 }  // namespace
@@ -155,21 +147,15 @@ int sendWithDescriptors(int fd, const unsigned char* data, std::size_t size, con
             c->cmsg_len = CMSG_LEN(sizeof(int) * count);
             std::memcpy(CMSG_DATA(c), fds, sizeof(int) * count);
         }
-        // MSG_NOSIGNAL: a vanished peer is EPIPE, never SIGPIPE.
-        ssize_t n = ::sendmsg(fd, &msg, MSG_NOSIGNAL);
-        if (n >= 0) {
-            *sent += static_cast<std::size_t>(n);
-            continue;
-        }
-        if (errno == EINTR) continue;
-        // The channel may be non-blocking; the command promises the whole
-        // of data, in order, so it waits here rather than change the
-        // descriptor's mode, which other processes holding it share.
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            if (int failed = waitWritable(fd)) return failed;
-            continue;
-        }
-        return errno;
+        // MSG_NOSIGNAL: a vanished peer is EPIPE, never SIGPIPE. The
+        // channel may be non-blocking, and so may the open socket (another
+        // holder's flag); the command promises the whole of data, in
+        // order, so it is sent in blocking fashion (socket_io.hpp), never
+        // by changing the flag.
+        ssize_t n = callInMode(fd, true, POLLOUT,
+                               [&](int flags) { return ::sendmsg(fd, &msg, flags | MSG_NOSIGNAL); });
+        if (n < 0) return errno;
+        *sent += static_cast<std::size_t>(n);
     }
     return 0;
 }
